@@ -1,0 +1,68 @@
+# Newsroom: `make run` serves the demo site, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+export UV_PYTHON_DOWNLOADS := never
+export UV_SYSTEM_CERTS := 1
+
+.PHONY: run test test-sqlite test-postgres lint fmt seed migrate worker browser clean
+
+run: $(VENV)/.installed
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: $(VENV)/.dev-installed browser
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "DATABASE_URL not set: skipping the PostgreSQL run."; fi
+
+test-sqlite:
+	env -u DATABASE_URL $(PY) -m pytest
+
+test-postgres:
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: $(VENV)/.dev-installed
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+seed: $(VENV)/.installed
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed
+
+worker: $(VENV)/.installed
+	$(MANAGE) db_worker
+
+# Find a Python 3.12+ (Django 6 needs it; Debian 12's python3 is 3.11).
+$(VENV)/bin/python:
+	@py=$$(bin/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV) && $(PY) -m pip install -q --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m uv pip install -q --python $(PY) -r pyproject.toml
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml package-lock.json | $(VENV)/bin/python
+	$(PY) -m uv pip install -q --python $(PY) -r pyproject.toml --extra dev
+	npm ci --no-audit --no-fund --silent
+	touch $(VENV)/.installed $@
+
+# Chromium and its driver come from Debian (Playwright's own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Chromium from Debian packages"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends chromium chromium-driver; }
+
+clean:
+	rm -rf $(VENV) node_modules

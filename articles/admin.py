@@ -1,0 +1,196 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from reversion.admin import VersionAdmin
+
+from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "job_title", "user"]
+    search_fields = ["name", "job_title"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "position"]
+    list_editable = ["position"]
+    list_select_related = ["parent"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    extra = 0
+    min_num = 1
+    autocomplete_fields = ["author"]
+    verbose_name_plural = _("authors (in byline order)")
+
+
+class FAQInline(admin.StackedInline):
+    model = FAQ
+    extra = 0
+    fields = ["question", "answer", "position"]
+
+
+class RelatedPickInline(admin.TabularInline):
+    model = RelatedPick
+    fk_name = "article"
+    extra = 0
+    autocomplete_fields = ["related"]
+    verbose_name_plural = _("related articles (editor's picks, in order)")
+
+
+@admin.register(SlugRedirect)
+class SlugRedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_slug", "article", "created_at"]
+    search_fields = ["old_slug", "article__title"]
+    autocomplete_fields = ["article"]
+
+
+@admin.register(Article)
+class ArticleAdmin(VersionAdmin):
+    list_display = ["title", "status_label", "section", "byline", "published_at", "preview_link"]
+    list_filter = ["status", "section", "authors", "published_at", "comment_policy"]
+    list_select_related = ["section__parent"]
+    search_fields = ["title", "dek", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["section", "tags"]
+    inlines = [BylineInline, FAQInline, RelatedPickInline]
+    actions = ["submit_for_review", "publish", "unpublish"]
+    readonly_fields = ["updated_at", "preview_link"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "dek", "body", "section", "tags"]}),
+        (_("Image"), {"fields": ["image", "image_alt", "image_caption"]}),
+        (
+            _("Publishing"),
+            {"fields": ["status", "published_at", "updated_at", "comment_policy", "preview_link"]},
+        ),
+        (
+            _("Search and social"),
+            {"fields": ["meta_description", "social_image"], "classes": ["collapse"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("authors")
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, article):
+        if article.is_scheduled():
+            return _("Scheduled")
+        return article.get_status_display()
+
+    @admin.display(description=_("byline"))
+    def byline(self, article):
+        return ", ".join(author.name for author in article.authors.all())
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, article):
+        if not article.pk:
+            return "—"
+        url = reverse("articles:preview", kwargs={"pk": article.pk})
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Preview"))
+
+    def _can_publish(self, request):
+        return request.user.has_perm("articles.publish_article")
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.is_editable_by(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._can_publish(request)
+
+    def has_publish_permission(self, request):
+        return self._can_publish(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self._can_publish(request):
+            fields.append("published_at")
+        return fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status" and not self._can_publish(request):
+            kwargs["choices"] = [
+                choice for choice in Article.Status.choices if choice[0] != Article.Status.PUBLISHED
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        if obj.status == Article.Status.PUBLISHED and not obj.published_at:
+            obj.published_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        if not change and not article.bylines.exists() and hasattr(request.user, "author"):
+            Byline.objects.create(article=article, author=request.user.author)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Related-article autocomplete offers only what readers can see.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path.endswith("/autocomplete/"):
+            queryset = queryset.published()
+        return queryset, may_have_duplicates
+
+    def _apply(self, request, queryset, verb, done_message):
+        count = 0
+        for article in queryset:
+            if article.is_editable_by(request.user):
+                getattr(article, verb)()
+                count += 1
+        self.message_user(request, done_message(count) % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Submit selected articles for review"))
+    def submit_for_review(self, request, queryset):
+        queryset = queryset.filter(status=Article.Status.DRAFT)
+        self._apply(
+            request,
+            queryset,
+            "submit_for_review",
+            lambda n: ngettext(
+                "%(count)d article submitted for review.",
+                "%(count)d articles submitted for review.",
+                n,
+            ),
+        )
+
+    @admin.action(description=_("Publish selected articles"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "publish",
+            lambda n: ngettext("%(count)d article published.", "%(count)d articles published.", n),
+        )
+
+    @admin.action(description=_("Unpublish selected articles"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "unpublish",
+            lambda n: ngettext(
+                "%(count)d article unpublished.", "%(count)d articles unpublished.", n
+            ),
+        )

@@ -1,0 +1,106 @@
+"""Markdown to safe HTML, rendered once when content is saved.
+
+Article bodies may hold callouts, written as fenced blocks:
+
+    :::takeaway
+    The one thing to remember.
+    :::
+
+Kinds: ``takeaway`` (Key Takeaway), ``didyouknow`` (Did you know?), ``tip`` (Pro Tip) and
+``expert`` (Expert Insight), which takes the expert's name and affiliation after the kind:
+``:::expert Dr. Mara Okafor | Institute of Coastal Studies``.
+"""
+
+import re
+
+import bleach
+import markdown
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
+
+CALLOUT_LABELS = {
+    "takeaway": _("Key Takeaway"),
+    "didyouknow": _("Did you know?"),
+    "expert": _("Expert Insight"),
+    "tip": _("Pro Tip"),
+}
+CALLOUT_HELP = _(
+    "Markdown. Use ## for section headings. Callouts are blocks between ':::kind' and ':::' "
+    "lines, where kind is takeaway (Key Takeaway), didyouknow (Did you know?), tip (Pro Tip) "
+    "or expert (Expert Insight: ':::expert Name | Affiliation', then the quote)."
+)
+CALLOUT_RE = re.compile(
+    r"^:::(?P<kind>takeaway|didyouknow|expert|tip)[ \t]*(?P<attribution>[^\n]*)\n"
+    r"(?P<text>.*?)\n:::[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+
+ARTICLE_TAGS = [
+    "a", "abbr", "aside", "blockquote", "br", "cite", "code", "em", "figcaption", "figure",
+    "h2", "h3", "h4", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "ul",
+]  # fmt: skip
+ARTICLE_ATTRIBUTES = {
+    "a": ["href", "title"],
+    "abbr": ["title"],
+    "aside": ["class", "aria-labelledby", "id"],
+    "p": ["class", "id"],
+    "th": ["scope"],
+}
+COMMENT_TAGS = ["a", "blockquote", "br", "code", "em", "li", "ol", "p", "pre", "strong", "ul"]
+COMMENT_ATTRIBUTES = {"a": ["href", "rel"]}
+PROTOCOLS = ["http", "https", "mailto"]
+
+
+def _markdown(text):
+    return markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+
+
+def _callout(match, number):
+    kind = match["kind"]
+    label_id = f"callout-{number}"
+    inner = _markdown(match["text"])
+    if kind == "expert":
+        name, _sep, affiliation = match["attribution"].partition("|")
+        source = f"<cite>{escape(name.strip())}</cite>"
+        if affiliation.strip():
+            source += f", {escape(affiliation.strip())}"
+        inner = f'<blockquote>{inner}</blockquote><p class="callout-source">— {source}</p>'
+    return (
+        f'<aside class="callout callout-{kind}" aria-labelledby="{label_id}">'
+        f'<p class="callout-label" id="{label_id}">{escape(CALLOUT_LABELS[kind])}</p>'
+        f"{inner}</aside>"
+    )
+
+
+def render_article(text):
+    """Render an article body or FAQ answer: Markdown plus callouts, sanitized."""
+    parts, position = [], 0
+    for number, match in enumerate(CALLOUT_RE.finditer(text), start=1):
+        parts.append(_markdown(text[position : match.start()]))
+        parts.append(_callout(match, number))
+        position = match.end()
+    parts.append(_markdown(text[position:]))
+    html = "\n".join(part for part in parts if part)
+    return bleach.clean(
+        html, tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES, protocols=PROTOCOLS, strip=True
+    )
+
+
+def _ugc_link(attrs, new=False):
+    attrs[(None, "rel")] = "nofollow ugc noopener"
+    return attrs
+
+
+def render_comment(text):
+    """Render a reader's comment: a small allow-list, and every link marked as user content."""
+    html = bleach.clean(
+        _markdown(text), tags=COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES, protocols=PROTOCOLS,
+        strip=True,
+    )  # fmt: skip
+    return bleach.linkify(html, callbacks=[_ugc_link], skip_tags=["pre", "code"])
+
+
+def reading_minutes(text):
+    """Whole minutes to read ``text`` at 230 words a minute, at least one."""
+    return max(1, round(len(text.split()) / 230))

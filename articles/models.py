@@ -1,0 +1,403 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from articles.markup import CALLOUT_HELP, reading_minutes, render_article
+
+
+class Author(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    job_title = models.CharField(
+        _("job title"), max_length=120, blank=True, help_text=_("e.g. Senior News Editor")
+    )
+    bio = models.TextField(_("short bio"), max_length=600, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="authors/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class Section(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent section"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("Leave empty for a top-level section. Sections nest one level deep."),
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("menu position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return f"{self.parent} » {self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
+            raise ValidationError({"parent": _("Choose a top-level section as the parent.")})
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+    @property
+    def trail(self):
+        """The sections from the top down to this one, for breadcrumbs."""
+        return [self.parent, self] if self.parent_id else [self]
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Articles readers can see: published, with a publish time that has passed."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        """Published articles whose publish time is still ahead."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def in_section(self, section):
+        """Articles in a section or any of its subsections."""
+        return self.filter(Q(section=section) | Q(section__parent=section))
+
+    def by_author(self, author):
+        return self.filter(authors=author)
+
+    def tagged(self, tag):
+        return self.filter(tags=tag)
+
+    def editable_by(self, user):
+        """Articles a user may edit: all for editors; reporters, their own unpublished ones."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        return (
+            self.exclude(status=Article.Status.PUBLISHED)
+            .filter(Q(created_by=user) | Q(authors__user=user))
+            .distinct()
+        )
+
+    def for_listing(self):
+        """Everything a card shows, fetched in a fixed number of queries."""
+        return self.select_related("section__parent").prefetch_related("authors")
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
+
+    class CommentPolicy(models.TextChoices):
+        OPEN = "open", _("Open")
+        PREMODERATED = "premoderated", _("Open, every comment held for a moderator")
+        CLOSED = "closed", _("Closed")
+
+    title = models.CharField(_("headline"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("The address of the article. If you change it, the old address redirects."),
+    )
+    dek = models.CharField(
+        _("dek"), max_length=300, blank=True, help_text=_("One summary line under the headline.")
+    )
+    body = models.TextField(_("body"), help_text=CALLOUT_HELP)
+    body_html = models.TextField(editable=False, default="")
+    reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
+    authors = models.ManyToManyField(
+        Author, through="Byline", related_name="articles", verbose_name=_("authors")
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="articles", verbose_name=_("section")
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles", verbose_name=_("tags"))
+    image = models.ImageField(_("featured image"), upload_to="articles/%Y/", blank=True)
+    image_alt = models.CharField(
+        _("image alt text"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describe the image for readers who cannot see it."),
+    )
+    image_caption = models.CharField(_("image caption"), max_length=250, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(
+        _("publish time"),
+        null=True,
+        blank=True,
+        help_text=_("A future time schedules the article; it goes live then."),
+    )
+    updated_at = models.DateTimeField(
+        _("last updated"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the headline, dek or body changes after publication."),
+    )
+    comment_policy = models.CharField(
+        _("comments"), max_length=20, choices=CommentPolicy.choices, default=CommentPolicy.OPEN
+    )
+    meta_description = models.CharField(
+        _("meta description"),
+        max_length=160,
+        blank=True,
+        help_text=_("For search engines and link previews; the dek is used when empty."),
+    )
+    social_image = models.ImageField(
+        _("social image"),
+        upload_to="social/%Y/",
+        blank=True,
+        help_text=_("Shown when the article is shared; the featured image is used when empty."),
+    )
+    related = models.ManyToManyField(
+        "self",
+        through="RelatedPick",
+        symmetrical=False,
+        blank=True,
+        related_name="picked_by",
+        verbose_name=_("related articles"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        permissions = [("publish_article", _("Can publish, schedule and unpublish articles"))]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_listing_idx"),
+            models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_article_has_publish_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_article(self.body)
+        self.reading_time = reading_minutes(self.body)
+        if self._content_changed() and self.is_published():
+            self.updated_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def _content_changed(self):
+        loaded = getattr(self, "_loaded", None)
+        return loaded is not None and any(
+            field in loaded and loaded[field] != getattr(self, field)
+            for field in ("title", "dek", "body")
+        )
+
+    @property
+    def loaded_slug(self):
+        """The slug the row had when it was read, to redirect old addresses."""
+        return getattr(self, "_loaded", {}).get("slug")
+
+    # Predicates, each the twin of a QuerySet method.
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    def is_editable_by(self, user):
+        if user.has_perm("articles.publish_article"):
+            return True
+        if self.status == self.Status.PUBLISHED:
+            return False
+        return self.created_by_id == user.pk or self.authors.filter(user=user).exists()
+
+    def was_updated(self):
+        return self.updated_at is not None and self.published_at is not None
+
+    # Verbs.
+    def submit_for_review(self):
+        """A draft goes to the editors."""
+        self.status = self.Status.IN_REVIEW
+        self.save(update_fields=["status", "modified_at"])
+
+    def publish(self, at=None):
+        """Publish now, or schedule for ``at``; keeps an earlier publish time on republishing."""
+        self.status = self.Status.PUBLISHED
+        self.published_at = at or self.published_at or timezone.now()
+        self.save(update_fields=["status", "published_at", "modified_at"])
+
+    def unpublish(self):
+        """Take the article off the site; it goes back to draft."""
+        self.status = self.Status.DRAFT
+        self.save(update_fields=["status", "modified_at"])
+
+    # Presentation.
+    @property
+    def summary(self):
+        return self.meta_description or self.dek
+
+    @property
+    def share_image(self):
+        return self.social_image or self.image
+
+    @property
+    def display_date(self):
+        return self.updated_at if self.was_updated() else self.published_at
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="one_byline_per_author")
+        ]
+
+    def __str__(self):
+        return str(self.author)
+
+
+class RelatedPick(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="picks")
+    related = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("related article"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("related pick")
+        verbose_name_plural = _("related picks")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "related"], name="one_pick_per_article"),
+            models.CheckConstraint(
+                condition=~Q(article=models.F("related")), name="article_not_related_to_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.related)
+
+
+class FAQ(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="faqs")
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"), help_text=_("Markdown."))
+    answer_html = models.TextField(editable=False, default="")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("FAQ")
+        verbose_name_plural = _("FAQs")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "question"], name="one_question_per_article")
+        ]
+
+    def __str__(self):
+        return self.question
+
+    def save(self, *args, **kwargs):
+        self.answer_html = render_article(self.answer)
+        super().save(*args, **kwargs)
+
+
+class SlugRedirect(models.Model):
+    """An address an article used to have; it redirects permanently to the current one."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+
+    def __str__(self):
+        return self.old_slug
