@@ -61,12 +61,12 @@ class Section(models.Model):
     def __str__(self):
         return f"{self.parent} » {self.name}" if self.parent_id else self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
     def clean(self):
         if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
             raise ValidationError({"parent": _("Choose a top-level section as the parent.")})
-
-    def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
 
     @property
     def trail(self):
@@ -237,12 +237,6 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded = dict(zip(field_names, values, strict=True))
-        return instance
-
     def save(self, *args, **kwargs):
         self.body_html = render_article(self.body)
         self.reading_time = reading_minutes(self.body)
@@ -254,6 +248,12 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = dict(zip(field_names, values, strict=True))
+        return instance
 
     def _content_changed(self):
         loaded = getattr(self, "_loaded", None)
