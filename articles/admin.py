@@ -75,7 +75,7 @@ class ArticleAdmin(VersionAdmin):
     actions = ["submit_for_review", "publish", "unpublish"]
     readonly_fields = ["updated_at", "preview_link"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "dek", "body", "section", "tags"]}),
+        (None, {"fields": ["title", "slug", "dek", "body", "closing_question", "section", "tags"]}),
         (_("Image"), {"fields": ["image", "image_alt", "image_caption"]}),
         (
             _("Publishing"),

@@ -151,6 +151,12 @@ class Article(models.Model):
     body = models.TextField(_("body"), help_text=CALLOUT_HELP)
     body_html = models.TextField(editable=False, default="")
     reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
+    closing_question = models.CharField(
+        _("closing question"),
+        max_length=300,
+        blank=True,
+        help_text=_("A question inviting readers to comment, shown after the body."),
+    )
     authors = models.ManyToManyField(
         Author, through="Byline", related_name="articles", verbose_name=_("authors")
     )

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group, Permission
 
 REPORTER = "Reporter"
 SENIOR_EDITOR = "Senior editor"
+MODERATOR = "Moderator"  # declared by the comments app
 
 EDITORIAL_ROLES = {
     REPORTER: [

@@ -3,14 +3,12 @@ import os
 import pytest
 from django.contrib.auth.models import Group
 
-from articles.roles import REPORTER, SENIOR_EDITOR
+from articles.roles import MODERATOR, REPORTER, SENIOR_EDITOR
 from tests.factories import AuthorFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the main thread; Django's ORM must still be usable
 # from the tests and from pytest-django's live_server set-up.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-MODERATOR = "Moderator"
 
 
 @pytest.fixture(autouse=True)

@@ -69,6 +69,15 @@ class Migration(migrations.Migration):
                 ("body_html", models.TextField(default="", editable=False)),
                 ("reading_time", models.PositiveSmallIntegerField(default=1, editable=False)),
                 (
+                    "closing_question",
+                    models.CharField(
+                        blank=True,
+                        help_text="A question inviting readers to comment, shown after the body.",
+                        max_length=300,
+                        verbose_name="closing question",
+                    ),
+                ),
+                (
                     "image",
                     models.ImageField(
                         blank=True, upload_to="articles/%Y/", verbose_name="featured image"
