@@ -11,4 +11,3 @@ def remember_old_slug(sender, instance, **kwargs):
     if old and old != instance.slug:
         SlugRedirect.objects.update_or_create(old_slug=old, defaults={"article": instance})
         SlugRedirect.objects.filter(old_slug=instance.slug).delete()
-        instance._loaded["slug"] = instance.slug
