@@ -1,9 +1,16 @@
+import difflib
+
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
 
@@ -73,6 +80,8 @@ class ArticleAdmin(VersionAdmin):
     inlines = [BylineInline, FAQInline, RelatedPickInline]
     actions = ["submit_for_review", "publish", "unpublish"]
     readonly_fields = ["updated_at", "preview_link"]
+    object_history_template = "admin/articles/article/object_history.html"
+    compared_fields = ["title", "slug", "dek", "body", "closing_question", "status", "published_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "body", "closing_question", "section", "tags"]}),
         (_("Image"), {"fields": ["image", "image_alt", "image_caption"]}),
@@ -191,3 +200,58 @@ class ArticleAdmin(VersionAdmin):
                 "%(count)d article unpublished.", "%(count)d articles unpublished.", n
             ),
         )
+
+    def history_view(self, request, object_id, extra_context=None):
+        versions = Version.objects.get_for_object_reference(Article, unquote(object_id))
+        action_list = [
+            {
+                "version": version,
+                "revision": version.revision,
+                "url": reverse("admin:articles_article_revision", args=[object_id, version.pk]),
+            }
+            for version in versions.select_related("revision__user")
+        ]
+        context = {"action_list": action_list, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
+
+    def get_urls(self):
+        compare = self.admin_site.admin_view(self.compare_view)
+        return [
+            path("<path:object_id>/history/compare/", compare, name="articles_article_compare"),
+            *super().get_urls(),
+        ]
+
+    def compare_view(self, request, object_id):
+        """Line-by-line differences between two saved revisions of an article."""
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        versions = Version.objects.get_for_object(article)
+        older = get_object_or_404(versions, pk=request.GET.get("from"))
+        newer = get_object_or_404(versions, pk=request.GET.get("to"))
+        if older.revision.date_created > newer.revision.date_created:
+            older, newer = newer, older
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": _("Compare revisions of “%(title)s”") % {"title": article.title},
+            "older": older,
+            "newer": newer,
+            "changes": self._field_changes(older.field_dict, newer.field_dict),
+        }
+        return TemplateResponse(request, "admin/articles/article/compare.html", context)
+
+    def _field_changes(self, old, new):
+        changes = []
+        for name in self.compared_fields:
+            before, after = str(old.get(name) or ""), str(new.get(name) or "")
+            if before != after:
+                diff = difflib.unified_diff(
+                    before.splitlines(), after.splitlines(), lineterm="", n=2
+                )
+                lines = [line for line in diff if not line.startswith(("---", "+++"))]
+                changes.append(
+                    {"field": Article._meta.get_field(name).verbose_name, "lines": lines}
+                )
+        return changes

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 
 from articles.models import Article, Byline
 from articles.roles import REPORTER, SENIOR_EDITOR, ensure_editorial_roles
-from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +249,34 @@ def test_each_save_keeps_a_revision_that_can_be_restored(client, senior_editor):
     article.refresh_from_db()
     assert article.title == "Night buses return to the east side"
     assert Byline.objects.filter(article=article).count() == 1
+
+
+def test_editor_compares_two_revisions_line_by_line(client, senior_editor):
+    client.force_login(senior_editor)
+    client.post(ADD_URL, article_form(SectionFactory(), senior_editor.author))
+    article = Article.objects.get()
+    url = f"/admin/articles/article/{article.pk}/change/"
+    client.post(url, change_form(article, body="The first route starts on Tuesday."))
+    from reversion.models import Version
+
+    newer, older = Version.objects.get_for_object(article)
+    history = client.get(f"/admin/articles/article/{article.pk}/history/").content.decode()
+    assert f'name="from" value="{older.pk}"' in history
+    response = client.get(
+        f"/admin/articles/article/{article.pk}/history/compare/",
+        {"from": older.pk, "to": newer.pk},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<span class="diff-removed">-The first route starts on Monday.</span>' in html
+    assert '<span class="diff-added">+The first route starts on Tuesday.</span>' in html
+    assert "Headline" not in html  # unchanged fields are not listed
+
+
+def test_staff_without_article_permissions_cannot_compare_revisions(client):
+    article = ArticleFactory(draft=True)
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get(
+        f"/admin/articles/article/{article.pk}/history/compare/", {"from": 1, "to": 2}
+    )
+    assert response.status_code == 403
