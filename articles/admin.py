@@ -14,6 +14,10 @@ from reversion.models import Version
 
 from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
 
+admin.site.site_header = _("Newsroom")
+admin.site.site_title = _("Newsroom admin")
+admin.site.index_title = _("Newsroom desk")
+
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):

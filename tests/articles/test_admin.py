@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from articles.models import Article, Byline
+from articles.models import Article, Author, Byline, Section, Tag
 from articles.roles import REPORTER, SENIOR_EDITOR, ensure_editorial_roles
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory
 
@@ -280,3 +280,34 @@ def test_staff_without_article_permissions_cannot_compare_revisions(client):
         f"/admin/articles/article/{article.pk}/history/compare/", {"from": 1, "to": 2}
     )
     assert response.status_code == 403
+
+
+def test_senior_editor_manages_authors_sections_and_tags_but_reporter_does_not(
+    client, senior_editor, reporter
+):
+    forms = {
+        "/admin/articles/author/add/": {"name": "Noor Haddad", "slug": "noor-haddad"},
+        "/admin/articles/section/add/": {"name": "Health", "slug": "health", "position": "3"},
+        "/admin/articles/tag/add/": {"name": "Transit", "slug": "transit"},
+    }
+    client.force_login(reporter)
+    for url, data in forms.items():
+        assert client.post(url, data).status_code == 403
+    client.force_login(senior_editor)
+    for url, data in forms.items():
+        assert client.post(url, data).status_code == 302
+    assert Author.objects.filter(slug="noor-haddad").exists()
+    assert Section.objects.filter(slug="health").exists()
+    assert Tag.objects.filter(slug="transit").exists()
+
+
+def test_sections_nest_only_one_level(client, senior_editor):
+    news = SectionFactory(name="News")
+    politics = SectionFactory(name="Politics", parent=news)
+    client.force_login(senior_editor)
+    response = client.post(
+        "/admin/articles/section/add/",
+        {"name": "Elections", "slug": "elections", "parent": politics.pk, "position": "0"},
+    )
+    assert "Choose a top-level section as the parent." in response.content.decode()
+    assert not Section.objects.filter(slug="elections").exists()
