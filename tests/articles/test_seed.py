@@ -199,23 +199,36 @@ def test_seeding_keeps_the_permissions_of_the_moderator_group(settings, shared_m
     assert moderators.permissions.filter(codename="view_article").exists()
 
 
-def test_seeding_puts_an_unpublished_demo_article_back_through_the_verbs(seeded):
+def test_a_plain_run_keeps_editors_changes_to_demo_articles(seeded):
+    article = Article.objects.get(slug="urban-bee-survey")
+    article.unpublish()
+    article.title = "Edited by an editor"
+    article.save()
+
+    seed()
+
+    article.refresh_from_db()
+    assert article.title == "Edited by an editor"
+    assert not article.is_published()
+
+
+def test_refresh_puts_an_unpublished_demo_article_back_through_the_verbs(seeded):
     article = Article.objects.get(slug="urban-bee-survey")
     article.unpublish()
 
-    seed()
+    seed("--refresh")
 
     article.refresh_from_db()
     assert article.is_published()
 
 
-def test_seeding_restores_an_edited_faq_in_place(reference):
+def test_refresh_restores_an_edited_faq_in_place(reference):
     faq = reference.faqs.first()
     original = faq.answer
     faq.answer = "Changed by hand."
     faq.save()
 
-    seed()
+    seed("--refresh")
 
     faq.refresh_from_db()
     assert faq.answer == original

@@ -1,7 +1,8 @@
 """Load the demo content in seeds/ idempotently, through the model verbs.
 
-seeds/README.md describes the files. Rows are matched on their slugs and saved only when a
-value differs, so a second run changes nothing; illustrations are drawn once, then reused.
+seeds/README.md describes the files. Rows are matched on their slugs. A plain run only adds what
+is missing, so editors' changes to demo rows survive `make run`; ``--refresh`` puts every row back
+to what the files say, saving only the values that differ. Pictures are drawn once, then reused.
 """
 
 import io
@@ -43,8 +44,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Create the demo logins even when DEBUG is off (never do this in production).",
         )
+        parser.add_argument(
+            "--refresh",
+            action="store_true",
+            help="Reset demo rows that were edited to what the seed files say.",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, refresh=False, **options):
+        self.refresh = refresh
+        self.loaded = set()  # slugs of the articles this run created or reset
         self.changes = Counter()
         self.palettes = {}
         self.now = timezone.now().replace(second=0, microsecond=0)
@@ -59,18 +67,21 @@ class Command(BaseCommand):
                 for story in stories
             }
             for story in stories:
-                self.set_related(articles[story["slug"]], lookup(articles, story, "related"))
+                if story["slug"] in self.loaded:
+                    self.set_related(articles[story["slug"]], lookup(articles, story, "related"))
             logins = self.load_users(site["demo_users"], authors, force)
         self.report(logins)
 
     # Rows
 
-    def sync(self, model, lookup_fields, **values):
-        """Get or create one row, saving it only when a value differs from ``values``."""
+    def sync(self, model, lookup_fields, update=None, **values):
+        """Get or create a row; with ``update`` (default: --refresh) save values that differ."""
         row = model.objects.filter(**lookup_fields).first()
         if row is None:
             self.changes[str(model._meta.verbose_name_plural), "created"] += 1
             return model.objects.create(**lookup_fields, **values)
+        if not (self.refresh if update is None else update):
+            return row
         changed = {field: value for field, value in values.items() if getattr(row, field) != value}
         if changed:
             for field, value in changed.items():
@@ -114,6 +125,11 @@ class Command(BaseCommand):
         }
 
     def load_article(self, story, sections, authors, tags):
+        """Create one article, or with --refresh reset it; an existing one is otherwise kept."""
+        existing = Article.objects.filter(slug=story["slug"]).first()
+        if existing and not self.refresh:
+            return existing
+        self.loaded.add(story["slug"])
         with reversion.create_revision():
             reversion.set_comment("Loaded from the demo content in seeds/.")
             article = self.article_row(story, lookup(sections, story, "section")[0])
@@ -126,7 +142,7 @@ class Command(BaseCommand):
             )
             self.set_status(article, STATUSES[story["status"]], publish_time(story, self.now))
             # An update note arrives after publication, so the page shows an "updated" date.
-            return self.sync(Article, {"pk": article.pk}, body=full_body(story))
+            return self.sync(Article, {"pk": article.pk}, update=True, body=full_body(story))
 
     def article_row(self, story, section):
         values = {
@@ -142,7 +158,7 @@ class Command(BaseCommand):
         }
         if not Article.objects.filter(slug=story["slug"]).exists():
             values["body"] = story["body"]
-        return self.sync(Article, {"slug": story["slug"]}, **values)
+        return self.sync(Article, {"slug": story["slug"]}, update=True, **values)
 
     def set_bylines(self, article, authors):
         if list(article.bylines.values_list("author_id", flat=True)) == [a.pk for a in authors]:
@@ -168,6 +184,7 @@ class Command(BaseCommand):
             self.sync(
                 FAQ,
                 {"article": article, "question": faq["question"]},
+                update=True,
                 answer=faq["answer"].strip(),
                 position=position,
             )
@@ -223,7 +240,7 @@ class Command(BaseCommand):
         # Only membership: each app owns its group's permissions (comments owns Moderator).
         user.groups.add(Group.objects.get_or_create(name=row["group"])[0])
         if row.get("author"):
-            self.sync(Author, {"pk": authors[row["author"]].pk}, user=user)
+            self.sync(Author, {"pk": authors[row["author"]].pk}, update=True, user=user)
         return row
 
     # Output
