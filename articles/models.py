@@ -1,12 +1,36 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.markup import CALLOUT_HELP, reading_minutes, render_article
+
+
+def absolute_url(path):
+    """``path`` on the public site, as set by ``SITE_URL``; absolute URLs pass through."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def publisher_data():
+    """The site as a schema.org Organization, for JSON-LD."""
+    logo = {"@type": "ImageObject", "url": absolute_url(static("img/logo.svg"))}
+    return {
+        "@type": "Organization",
+        "name": settings.SITE_NAME,
+        "url": absolute_url(reverse("articles:home")),
+        "logo": logo,
+    }
+
+
+def _isoformat(moment):
+    return moment.isoformat() if moment else None
 
 
 class Author(models.Model):
@@ -36,6 +60,14 @@ class Author(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})
+
+    @property
+    def person_data(self):
+        """The author as a schema.org Person, for JSON-LD."""
+        data = {"@type": "Person", "name": self.name, "url": absolute_url(self.get_absolute_url())}
+        if self.job_title:
+            data["jobTitle"] = self.job_title
+        return data
 
 
 class Section(models.Model):
@@ -125,6 +157,46 @@ class ArticleQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
+
+    def with_bylines(self):
+        """Each article's bylines and their authors, in byline order, in one extra query."""
+        bylines = Byline.objects.select_related("author")
+        return self.prefetch_related(Prefetch("bylines", queryset=bylines))
+
+    def for_cards(self):
+        """What an article card shows (section trail, bylines) in a fixed number of queries."""
+        return self.select_related("section__parent").with_bylines()
+
+    def front_page(self, latest, per_section):
+        """The newest ``latest`` articles, and enough of each top-level section's newest to
+        show ``per_section`` more of it, in one query; each row has ``overall_rank``."""
+        top_section = Coalesce("section__parent_id", "section_id")
+        newest = [F("published_at").desc(), F("pk").desc()]
+        return self.annotate(
+            top_section_id=top_section,
+            overall_rank=Window(RowNumber(), order_by=newest),
+            rank_in_section=Window(RowNumber(), partition_by=top_section, order_by=newest),
+        ).filter(Q(overall_rank__lte=latest) | Q(rank_in_section__lte=latest + per_section))
+
+    def search(self, query):
+        """Articles matching ``query``: ranked full-text search on PostgreSQL, else substrings."""
+        if connection.vendor != "postgresql":
+            return self.filter(
+                Q(title__icontains=query) | Q(dek__icontains=query) | Q(body__icontains=query)
+            ).newest_first()
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("dek", weight="B", config="english")
+            + SearchVector("body", weight="C", config="english")
+        )
+        terms = SearchQuery(query, search_type="websearch", config="english")
+        return (
+            self.annotate(search=vector, rank=SearchRank(vector, terms))
+            .filter(search=terms)
+            .order_by("-rank", "-published_at", "-pk")
+        )
 
 
 class Article(models.Model):
@@ -333,6 +405,117 @@ class Article(models.Model):
     @property
     def display_date(self):
         return self.updated_at if self.was_updated() else self.published_at
+
+    @property
+    def byline_authors(self):
+        """The article's authors in byline order (prefetch with ``with_bylines()``)."""
+        return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def canonical_url(self):
+        return absolute_url(self.get_absolute_url())
+
+    def related_articles(self, count=None):
+        """Published articles to read next: editor picks first, then same section or tags."""
+        count = count or settings.RELATED_ARTICLES_COUNT
+        pick = RelatedPick.objects.filter(article=self, related=OuterRef("pk"))
+        same_tags = Article.objects.filter(tags__in=self.tags.values("pk")).values("pk")
+        return (
+            Article.objects.published()
+            .exclude(pk=self.pk)
+            .filter(
+                Q(pk__in=self.picks.values("related"))
+                | Q(section_id=self.section_id)
+                | Q(pk__in=same_tags)
+            )
+            .annotate(pick_position=Subquery(pick.values("position")[:1]))
+            .order_by(F("pick_position").asc(nulls_last=True), "-published_at", "-pk")
+            .for_cards()[:count]
+        )
+
+    # Structured data, as dicts for JSON-LD.
+    @property
+    def breadcrumbs(self):
+        """Home, then the section trail: (name, path) pairs."""
+        home = (_("Home"), reverse("articles:home"))
+        return [home] + [
+            (section.name, section.get_absolute_url()) for section in self.section.trail
+        ]
+
+    @property
+    def breadcrumb_data(self):
+        items = [
+            {"@type": "ListItem", "position": number, "name": str(name), "item": absolute_url(path)}
+            for number, (name, path) in enumerate(self.breadcrumbs, start=1)
+        ]
+        return {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": items,
+        }
+
+    @property
+    def news_article_data(self):
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": self.title,
+            "description": self.summary,
+            "mainEntityOfPage": self.canonical_url,
+            "url": self.canonical_url,
+            "datePublished": _isoformat(self.published_at),
+            "dateModified": _isoformat(self.display_date),
+            "author": [author.person_data for author in self.byline_authors],
+            "articleSection": self.section.name,
+            "keywords": [tag.name for tag in self.tags.all()],
+            "publisher": publisher_data(),
+        }
+        if self.share_image:
+            data["image"] = [absolute_url(self.share_image.url)]
+        return data
+
+    @property
+    def faq_data(self):
+        questions = [
+            {
+                "@type": "Question",
+                "name": faq.question,
+                "acceptedAnswer": {"@type": "Answer", "text": faq.answer_html},
+            }
+            for faq in self.faqs.all()
+        ]
+        return {"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": questions}
+
+    @property
+    def structured_data(self):
+        """NewsArticle, BreadcrumbList and (when there are questions) FAQPage, as dicts."""
+        data = [self.news_article_data, self.breadcrumb_data]
+        if self.faqs.all():
+            data.append(self.faq_data)
+        return data
+
+    @property
+    def social_meta(self):
+        """OpenGraph and Twitter card tags: (attribute, name, content) triples."""
+        tags = [
+            ("property", "og:type", "article"),
+            ("property", "og:site_name", settings.SITE_NAME),
+            ("property", "og:title", self.title),
+            ("property", "og:description", self.summary),
+            ("property", "og:url", self.canonical_url),
+            ("property", "article:section", self.section.name),
+            ("name", "twitter:title", self.title),
+            ("name", "twitter:description", self.summary),
+        ]
+        if self.published_at:
+            tags.append(("property", "article:published_time", _isoformat(self.published_at)))
+            tags.append(("property", "article:modified_time", _isoformat(self.display_date)))
+        if self.share_image:
+            image = absolute_url(self.share_image.url)
+            tags += [("property", "og:image", image), ("name", "twitter:image", image)]
+            tags += [("property", "og:image:alt", self.image_alt)] if self.image_alt else []
+        card = "summary_large_image" if self.share_image else "summary"
+        return [*tags, ("name", "twitter:card", card)]
 
 
 class Byline(models.Model):

@@ -1,27 +1,177 @@
-# Placeholder: the reader pages are being written.
-from django.http import HttpResponse
-from django.views.generic import DetailView
+import json
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, ListView, TemplateView
+
+from articles.models import Article, Author, Section, SlugRedirect, Tag
+
+# The home page: a lead story, the latest after it, then blocks per top-level section.
+LATEST = 6
+PER_SECTION = 4
+# Characters that could end a <script> data block early, escaped as in Django's json_script.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def home(request):
-    return HttpResponse("home")
+def json_ld(data):
+    """A ``<script type="application/ld+json">`` data block, safe to print in a page."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
+        JSON_SCRIPT_ESCAPES
+    )
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
-def preview(request, pk):
-    return HttpResponse("preview")
+def for_article_page(queryset):
+    """Everything the article page shows, in a fixed number of queries."""
+    return queryset.for_cards().prefetch_related("tags", "faqs")
+
+
+def article_context(article):
+    return {
+        "article": article,
+        "related_articles": list(article.related_articles()),
+        "structured_data": [json_ld(data) for data in article.structured_data],
+    }
+
+
+class HomeView(TemplateView):
+    template_name = "articles/home.html"
+
+    def get_context_data(self, **kwargs):
+        front = Article.objects.published().for_cards().front_page(1 + LATEST, PER_SECTION)
+        rows = list(front.newest_first())
+        newest = [article for article in rows if article.overall_rank <= 1 + LATEST]
+        rest = [article for article in rows if article.overall_rank > 1 + LATEST]
+        return super().get_context_data(
+            lead=newest[0] if newest else None,
+            latest=newest[1:],
+            section_blocks=section_blocks(rest),
+            **kwargs,
+        )
+
+
+def section_blocks(articles):
+    """The newest articles of each top-level section, in menu order: [(section, articles)]."""
+    blocks = {}
+    for article in articles:
+        top = article.section.parent or article.section
+        blocks.setdefault(top, [])
+        if len(blocks[top]) < PER_SECTION:
+            blocks[top].append(article)
+    return sorted(blocks.items(), key=lambda block: (block[0].position, block[0].name))
 
 
 class ArticleDetailView(DetailView):
-    pass
+    def get_queryset(self):
+        return for_article_page(Article.objects.published())
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            return redirect_old_slug(kwargs["slug"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**article_context(self.object), **kwargs)
 
 
-class SectionView(DetailView):
-    pass
+def redirect_old_slug(slug):
+    old = get_object_or_404(
+        SlugRedirect.objects.filter(article__in=Article.objects.published()), old_slug=slug
+    )
+    return redirect(old.article, permanent=True)
 
 
-class AuthorView(DetailView):
-    pass
+@never_cache
+@login_required
+def preview(request, pk):
+    visible = Article.objects.none()
+    if request.user.has_perm("articles.change_article"):
+        visible = Article.objects.editable_by(request.user)
+    article = get_object_or_404(for_article_page(visible), pk=pk)
+    context = {**article_context(article), "is_preview": True}
+    response = render(request, "articles/article_detail.html", context)
+    # Drafts must never reach a search engine, even through a leaked link.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
-class TagView(DetailView):
-    pass
+def page_range(page):
+    """Page numbers to link, with an ellipsis standing for long runs."""
+    if page is None:
+        return []
+    return page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+
+
+class ArticleListView(ListView):
+    """A paginated list of published articles about one subject (section, author, tag)."""
+
+    context_object_name = "articles"
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        self.subject = self.get_subject()
+        return self.articles(Article.objects.published()).for_cards().newest_first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(subject=self.subject, **kwargs)
+        return {**context, "page_range": page_range(context["page_obj"])}
+
+
+class SectionView(ArticleListView):
+    template_name = "articles/section_detail.html"
+
+    def get_subject(self):
+        sections = Section.objects.select_related("parent").prefetch_related("children")
+        return get_object_or_404(sections, slug=self.kwargs["slug"])
+
+    def articles(self, published):
+        return published.in_section(self.subject)
+
+
+class AuthorView(ArticleListView):
+    template_name = "articles/author_detail.html"
+
+    def get_subject(self):
+        return get_object_or_404(Author, slug=self.kwargs["slug"])
+
+    def articles(self, published):
+        return published.by_author(self.subject)
+
+
+class TagView(ArticleListView):
+    template_name = "articles/tag_detail.html"
+
+    def get_subject(self):
+        return get_object_or_404(Tag, slug=self.kwargs["slug"])
+
+    def articles(self, published):
+        return published.tagged(self.subject)
+
+
+class SearchView(ListView):
+    template_name = "articles/search.html"
+    context_object_name = "articles"
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "").strip()
+        if not self.query:
+            return Article.objects.none()
+        return Article.objects.published().search(self.query).for_cards()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(query=self.query, **kwargs)
+        params = urlencode({"q": self.query}) + "&"
+        return {**context, "search_params": params, "page_range": page_range(context["page_obj"])}

@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+MODERATOR_PERMISSIONS = [
+    "comments.view_comment", "comments.change_comment", "comments.view_commentevent",
+    "comments.add_rule", "comments.change_rule", "comments.delete_rule", "comments.view_rule",
+    "articles.view_article",
+]  # fmt: skip
+
+
+def ensure_moderator_group(**kwargs):
+    from articles.roles import MODERATOR, ensure_group
+
+    ensure_group(MODERATOR, MODERATOR_PERMISSIONS)
 
 
 class CommentsConfig(AppConfig):
     name = "comments"
-    verbose_name = "Comments"
+    verbose_name = _("Comments")
+
+    def ready(self):
+        post_migrate.connect(ensure_moderator_group, sender=self)

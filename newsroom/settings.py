@@ -137,3 +137,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Comments
+COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=None)  # None: never
+COMMENTS_LINK_LIMIT = env.int("COMMENTS_LINK_LIMIT", default=2)
+COMMENTS_HOLD_FIRST_TIME = env.bool("COMMENTS_HOLD_FIRST_TIME", default=True)
+COMMENTS_THREAD_DEPTH = env.int("COMMENTS_THREAD_DEPTH", default=5)
+COMMENTS_PAGE_SIZE = env.int("COMMENTS_PAGE_SIZE", default=50)
+COMMENTS_NEWEST_PAGE_FIRST = env.bool("COMMENTS_NEWEST_PAGE_FIRST", default=False)
+COMMENTS_FLOOD_SECONDS = env.int("COMMENTS_FLOOD_SECONDS", default=15)
+COMMENTS_MIN_SUBMIT_SECONDS = env.float("COMMENTS_MIN_SUBMIT_SECONDS", default=3.0)
+COMMENTS_MAX_FORM_AGE = env.int("COMMENTS_MAX_FORM_AGE", default=2 * 60 * 60)  # seconds
+COMMENTS_PENDING_COOKIE_DAYS = env.int("COMMENTS_PENDING_COOKIE_DAYS", default=7)
+COMMENTS_ANONYMIZE_AFTER_DAYS = env.int("COMMENTS_ANONYMIZE_AFTER_DAYS", default=90)
+COMMENTS_SPAM_PURGE_DAYS = env.int("COMMENTS_SPAM_PURGE_DAYS", default=30)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)  # 0: use REMOTE_ADDR
+
+# Akismet (no key: the spam check is off, and the admin says so)
+AKISMET_API_KEY = env("AKISMET_API_KEY", default="")
+AKISMET_BLOG_URL = env("AKISMET_BLOG_URL", default=SITE_URL)
+AKISMET_API_URL = env("AKISMET_API_URL", default="https://rest.akismet.com")
+AKISMET_TIMEOUT = env.float("AKISMET_TIMEOUT", default=2.0)
+AKISMET_TEST_MODE = env.bool("AKISMET_TEST_MODE", default=False)

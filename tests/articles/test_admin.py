@@ -205,10 +205,17 @@ def test_new_article_gets_the_writer_as_author_when_no_byline_given(client, seni
     assert list(article.authors.all()) == [senior_editor.author]
 
 
-def test_moderator_sees_no_article_admin(client, moderator):
+def test_moderator_may_look_up_articles_but_not_write_or_publish_them(client, moderator):
+    article = ArticleFactory(draft=True)
     client.force_login(moderator)
-    assert client.get(LIST_URL).status_code == 403
+    listing = client.get(LIST_URL).content.decode()
+    assert 'value="publish"' not in listing
     assert client.get(ADD_URL).status_code == 403
+    client.post(LIST_URL, {"action": "publish", "_selected_action": [article.pk]})
+    response = client.post(f"/admin/articles/article/{article.pk}/change/", change_form(article))
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
 
 
 def test_list_shows_a_preview_link_for_drafts(client, senior_editor):

@@ -1,0 +1,56 @@
+"""The reader's two cookies: their own pending comments, and their name for next time.
+
+Both are signed. The pending one lists comment ids so the reader (and nobody else) sees their
+held comments marked "awaiting moderation"; the author one is set only when the reader ticks
+"save my name". Pages read with either cookie are personal: `request.comments_personal` is set
+so the page cache can leave them out.
+"""
+
+import json
+
+from django.conf import settings
+
+PENDING_COOKIE = "comments_pending"
+AUTHOR_COOKIE = "comments_author"
+PENDING_KEEP = 20
+AUTHOR_DAYS = 365
+
+
+def pending_ids(request):
+    max_age = settings.COMMENTS_PENDING_COOKIE_DAYS * 86400
+    raw = request.get_signed_cookie(PENDING_COOKIE, "", salt=PENDING_COOKIE, max_age=max_age)
+    return [int(part) for part in raw.split(",") if part.isdigit()]
+
+
+def remember_pending(request, response, comment):
+    ids = [*pending_ids(request), comment.pk][-PENDING_KEEP:]
+    response.set_signed_cookie(
+        PENDING_COOKIE,
+        ",".join(map(str, ids)),
+        salt=PENDING_COOKIE,
+        max_age=settings.COMMENTS_PENDING_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+def remembered_author(request):
+    raw = request.get_signed_cookie(AUTHOR_COOKIE, default="", salt=AUTHOR_COOKIE)
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {key: str(data[key]) for key in ("name", "email", "url") if key in data}
+
+
+def remember_author(response, data):
+    """Keep (with consent) or forget the reader's name, e-mail and website."""
+    if not data.get("remember"):
+        response.delete_cookie(AUTHOR_COOKIE, samesite="Lax")
+        return
+    value = json.dumps({key: data.get(key, "") for key in ("name", "email", "url")})
+    response.set_signed_cookie(
+        AUTHOR_COOKIE, value, salt=AUTHOR_COOKIE, max_age=AUTHOR_DAYS * 86400,
+        httponly=True, samesite="Lax",
+    )  # fmt: skip

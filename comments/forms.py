@@ -1,0 +1,93 @@
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import gettext_lazy as _
+
+from comments.models import Comment
+
+TIMESTAMP_SALT = "comments.form-timestamp"
+HONEYPOT = "homepage"
+REFUSED = _("Sorry, your comment could not be posted. Please check it and send it again.")
+
+
+def sign_timestamp(article, now=None):
+    return signing.dumps({"a": article.pk, "t": now or time.time()}, salt=TIMESTAMP_SALT)
+
+
+class CommentForm(forms.ModelForm):
+    """The reader's comment. Bots are refused with a message that does not say why.
+
+    A bot fills the hidden ``homepage`` field, or posts faster than a person can type, or
+    replays an old form: the signed timestamp catches the last two.
+    """
+
+    timestamp = forms.CharField(widget=forms.HiddenInput)
+    homepage = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    remember = forms.BooleanField(
+        required=False,
+        label=_("Save my name, email, and website in this browser for the next time I comment."),
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["name", "email", "url", "body", "parent"]
+        labels = {"email": _("Email"), "url": _("Website")}
+        help_texts = {
+            "email": _("Never published."),
+            "url": _("Optional."),
+            "body": _("Markdown: *emphasis*, **bold**, [links](https://example.org), > quotes."),
+        }
+        widgets = {
+            "parent": forms.HiddenInput,
+            "body": forms.Textarea(attrs={"rows": 7}),
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "url": forms.URLInput(attrs={"autocomplete": "url"}),
+        }
+        error_messages = {
+            "parent": {
+                "invalid_choice": _("You can only reply to a published comment on this article.")
+            }
+        }
+
+    def __init__(self, *args, article, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = self.instance.article = article
+        self.fields["parent"].queryset = Comment.objects.approved().for_article(article)
+        self.fields["url"].assume_scheme = "https"
+        if not self.is_bound:
+            self.initial["timestamp"] = sign_timestamp(article)
+
+    def clean_email(self):
+        return self.cleaned_data["email"].lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("homepage") or not self._timestamp_ok(cleaned.get("timestamp", "")):
+            self.refused = True
+            raise forms.ValidationError(REFUSED, code="refused")
+        return cleaned
+
+    def _timestamp_ok(self, token):
+        try:
+            value = signing.loads(
+                token, salt=TIMESTAMP_SALT, max_age=settings.COMMENTS_MAX_FORM_AGE
+            )
+        except signing.BadSignature:
+            return False
+        age = time.time() - value.get("t", 0)
+        return value.get("a") == self.article.pk and age >= settings.COMMENTS_MIN_SUBMIT_SECONDS
+
+    def with_fresh_timestamp(self):
+        """The form to show again: a new timestamp, so the reader can simply resend it."""
+        data = self.data.copy()
+        data["timestamp"] = sign_timestamp(self.article)
+        data[HONEYPOT] = ""
+        self.data = data
+        return self

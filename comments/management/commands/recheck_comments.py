@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand
+
+from comments.models import Comment
+from comments.tasks import check_comment, notify_moderators
+
+
+class Command(BaseCommand):
+    help = (
+        "Check again the comments Akismet could not check (sending recheck_reason=retry), and "
+        "e-mail moderators about held comments they were not told about. For cron."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="Re-check every comment awaiting a check, even before its back-off runs out.",
+        )
+
+    def handle(self, *args, all=False, **options):
+        waiting = Comment.objects.awaiting_spam_check() if all else Comment.objects.due_for_check()
+        checked = 0
+        for pk in waiting.values_list("pk", flat=True):
+            check_comment.call(pk, recheck_reason="retry")
+            checked += 1
+        unsent = list(Comment.objects.awaiting_notification().values_list("pk", flat=True))
+        for pk in unsent:
+            notify_moderators.call(pk)
+        still = Comment.objects.awaiting_spam_check().count()
+        self.stdout.write(
+            f"Re-checked {checked} comment(s); {still} still awaiting a spam check. "
+            f"Tried {len(unsent)} moderator e-mail(s)."
+        )

@@ -1,0 +1,362 @@
+import datetime
+import ipaddress
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from articles.markup import render_comment
+from articles.models import Article
+
+
+class Reason(models.TextChoices):
+    """Machine-readable reasons recorded on a comment: why it was held, rejected or approved."""
+
+    FIRST_TIME = "first_time", _("First comment from this e-mail address")
+    LINK_LIMIT = "link_limit", _("Too many links")
+    HOLD_WORD = "hold_word", _("Contains a word held for review")
+    DISALLOWED_WORD = "disallowed_word", _("Contains a disallowed word")
+    DISALLOWED_EMAIL = "disallowed_email", _("Disallowed e-mail address")
+    DISALLOWED_IP = "disallowed_ip", _("Disallowed IP address")
+    AKISMET_SPAM = "akismet_spam", _("Akismet says spam")
+    AKISMET_DISCARD = "akismet_discard", _("Akismet says blatant spam")
+    AWAITING_SPAM_CHECK = "awaiting_spam_check", _("Awaiting spam check")
+    PREMODERATED = "premoderated", _("Article is pre-moderated")
+    STAFF = "staff", _("Posted by staff")
+
+
+# Reasons that decide a comment is spam without asking Akismet.
+SPAM_REASONS = {Reason.DISALLOWED_WORD, Reason.DISALLOWED_EMAIL, Reason.DISALLOWED_IP}
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=Comment.Status.PENDING)
+
+    def spam(self):
+        return self.filter(status=Comment.Status.SPAM)
+
+    def removed(self):
+        return self.filter(status=Comment.Status.REMOVED)
+
+    def for_article(self, article):
+        return self.filter(article=article)
+
+    def awaiting_spam_check(self):
+        """Pending comments Akismet has not answered for yet (not asked, or it failed)."""
+        return self.pending().filter(akismet__in=Comment.UNANSWERED)
+
+    def due_for_check(self, now=None):
+        """Comments awaiting a spam check whose back-off has run out."""
+        now = now or timezone.now()
+        return self.awaiting_spam_check().filter(
+            Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
+        )
+
+    def awaiting_notification(self):
+        """Held comments (spam check done) whose moderators' e-mail has not gone out yet."""
+        return self.pending().exclude(akismet__in=Comment.UNANSWERED).filter(notified_at=None)
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        SPAM = "spam", _("Spam")
+        REMOVED = "removed", _("Removed")
+
+    class Akismet(models.TextChoices):
+        UNCHECKED = "unchecked", _("Not checked yet")
+        HAM = "ham", _("Ham")
+        SPAM = "spam", _("Spam")
+        DISCARD = "discard", _("Blatant spam")
+        ERROR = "error", _("Check failed")
+        DISABLED = "disabled", _("Akismet off")
+
+    UNANSWERED = [Akismet.UNCHECKED, Akismet.ERROR]
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="comments", verbose_name=_("article")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("in reply to"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("e-mail"), max_length=254)
+    url = models.URLField(_("website"), max_length=200, blank=True)
+    body = models.TextField(_("comment"), max_length=5000, help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    is_blatant = models.BooleanField(
+        _("blatant spam"), default=False, help_text=_("Akismet says there is no need to review it.")
+    )
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    akismet = models.CharField(
+        _("Akismet verdict"), max_length=20, choices=Akismet.choices, default=Akismet.UNCHECKED
+    )
+    akismet_payload = models.JSONField(
+        _("data sent to Akismet"), default=dict, blank=True, editable=False
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    referrer = models.CharField(_("referrer"), max_length=500, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("user"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    checked_at = models.DateTimeField(_("spam-checked"), null=True, blank=True)
+    spam_check_attempts = models.PositiveSmallIntegerField(_("spam-check attempts"), default=0)
+    next_check_at = models.DateTimeField(_("next spam check"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("moderators notified"), null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [
+            models.Index(fields=["article", "status", "submitted_at"], name="comment_article_idx"),
+            models.Index(fields=["status", "submitted_at"], name="comment_queue_idx"),
+            models.Index(fields=["status", "akismet", "next_check_at"], name="comment_check_idx"),
+            models.Index(fields=["email"], name="comment_email_idx"),
+            models.Index(fields=["ip"], name="comment_ip_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "spam", "removed"]),
+                name="comment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_blatant=False) | Q(status="spam"), name="blatant_comment_is_spam"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="comment_not_reply_to_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}: {self.body[:60]}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_comment(self.body)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+    def get_admin_url(self):
+        return reverse("admin:comments_comment_change", args=[self.pk])
+
+    # Predicates, each the twin of a QuerySet method.
+    def is_approved(self):
+        return self.status == self.Status.APPROVED
+
+    def is_pending(self):
+        return self.status == self.Status.PENDING
+
+    def is_spam(self):
+        return self.status == self.Status.SPAM
+
+    def is_removed(self):
+        return self.status == self.Status.REMOVED
+
+    def is_for_article(self, article):
+        return self.article_id == article.pk
+
+    def is_awaiting_spam_check(self):
+        return self.is_pending() and self.akismet in self.UNANSWERED
+
+    def is_due_for_check(self, now=None):
+        now = now or timezone.now()
+        return self.is_awaiting_spam_check() and (
+            self.next_check_at is None or self.next_check_at <= now
+        )
+
+    def is_awaiting_notification(self):
+        return self.is_pending() and self.akismet not in self.UNANSWERED and not self.notified_at
+
+    def is_reply(self):
+        return self.parent_id is not None
+
+    # Verbs: every status change goes through one of these and leaves an event.
+    def approve(self, by=None):
+        self.is_blatant = False
+        self._set_status(self.Status.APPROVED, CommentEvent.Kind.APPROVED, by)
+
+    def hold(self, *reasons, by=None):
+        """Keep (or put) the comment in the queue, adding ``reasons``."""
+        self.add_reasons(*reasons)
+        self._set_status(self.Status.PENDING, CommentEvent.Kind.HELD, by, reasons=list(reasons))
+
+    def mark_spam(self, by=None, blatant=False):
+        self.is_blatant = blatant
+        self._set_status(self.Status.SPAM, CommentEvent.Kind.MARKED_SPAM, by, blatant=blatant)
+
+    def remove(self, by=None):
+        self.is_blatant = False
+        self._set_status(self.Status.REMOVED, CommentEvent.Kind.REMOVED, by)
+
+    def _set_status(self, status, kind, by, **data):
+        previous = self.status if self.pk else None
+        self.status = status
+        self.save()
+        self.record(kind, by=by, previous=previous, **data)
+
+    # Bookkeeping verbs for the spam check and the moderators' e-mail.
+    def add_reasons(self, *reasons):
+        self.reasons = [*self.reasons, *(str(r) for r in reasons if r not in self.reasons)]
+
+    def record_spam_check(self, verdict, payload):
+        """Store Akismet's answer (or "disabled") and the exact data that was sent."""
+        self.akismet = verdict
+        self.akismet_payload = payload
+        self.checked_at = timezone.now()
+        self.next_check_at = None
+        self.reasons = [r for r in self.reasons if r != Reason.AWAITING_SPAM_CHECK]
+        self.save()
+        self.record(CommentEvent.Kind.SPAM_CHECKED, verdict=str(verdict))
+
+    def record_spam_check_failure(self, error, payload, retry_in):
+        """The check failed: the comment stays held, to be checked again after ``retry_in``."""
+        self.akismet = self.Akismet.ERROR
+        self.akismet_payload = payload
+        self.spam_check_attempts += 1
+        self.next_check_at = timezone.now() + retry_in
+        self.add_reasons(Reason.AWAITING_SPAM_CHECK)
+        self.save()
+        self.record(
+            CommentEvent.Kind.SPAM_CHECK_FAILED,
+            error=error,
+            attempt=self.spam_check_attempts,
+            next_check_at=self.next_check_at.isoformat(),
+        )
+
+    def record_notified(self, recipients):
+        self.notified_at = timezone.now()
+        self.save(update_fields=["notified_at"])
+        self.record(CommentEvent.Kind.NOTIFIED, recipients=len(recipients))
+
+    def record(self, kind, by=None, **data):
+        return CommentEvent.objects.create(comment=self, kind=kind, actor=by, data=data)
+
+    # Presentation.
+    @property
+    def comment_type(self):
+        """Akismet's name for what this is."""
+        return "reply" if self.is_reply() else "comment"
+
+    def reason_labels(self):
+        return [Reason(r).label if r in Reason.values else r for r in self.reasons]
+
+
+def retry_delay(attempts):
+    """Back-off between spam-check attempts: 2, 4, 8… minutes, at most six hours."""
+    return datetime.timedelta(minutes=min(2 ** max(attempts, 1), 360))
+
+
+class CommentEvent(models.Model):
+    """One line of a comment's audit trail: what happened, who did it, when."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        RULE_MATCHED = "rule_matched", _("Rule matched")
+        SPAM_CHECKED = "spam_checked", _("Spam-checked")
+        SPAM_CHECK_FAILED = "spam_check_failed", _("Spam check failed")
+        APPROVED = "approved", _("Approved")
+        HELD = "held", _("Held for moderation")
+        MARKED_SPAM = "marked_spam", _("Marked as spam")
+        REMOVED = "removed", _("Removed")
+        NOTIFIED = "notified", _("Moderators notified")
+        NOTIFY_FAILED = "notify_failed", _("Notifying moderators failed")
+        SUBMITTED_TO_AKISMET = "submitted_to_akismet", _("Reported to Akismet")
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="events", verbose_name=_("comment")
+    )
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("comment event")
+        verbose_name_plural = _("comment events")
+        indexes = [models.Index(fields=["comment", "created_at"], name="comment_event_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Rule(models.Model):
+    """A moderator's rule: words, e-mail addresses or IPs that make a comment spam or held."""
+
+    class Kind(models.TextChoices):
+        DISALLOWED_WORD = "disallowed_word", _("Disallowed word (spam)")
+        DISALLOWED_EMAIL = "disallowed_email", _("Disallowed e-mail or @domain (spam)")
+        DISALLOWED_IP = "disallowed_ip", _("Disallowed IP or network (spam)")
+        HOLD_WORD = "hold_word", _("Hold word (held for review)")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    value = models.CharField(
+        _("value"),
+        max_length=200,
+        help_text=_(
+            "A word or phrase (matched as whole words, any case), an e-mail address or "
+            "@domain, or an IP address or network such as 203.0.113.0/24."
+        ),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name = _("moderation rule")
+        verbose_name_plural = _("moderation rules")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="one_rule_per_kind_and_value")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def clean(self):
+        self.value = self.value.strip()
+        if self.kind == self.Kind.DISALLOWED_EMAIL:
+            self.value = self.value.lower()
+        if self.kind == self.Kind.DISALLOWED_IP:
+            try:
+                ipaddress.ip_network(self.value, strict=False)
+            except ValueError:
+                raise ValidationError(
+                    {"value": _("Enter an IP address or a network such as 203.0.113.0/24.")}
+                ) from None

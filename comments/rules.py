@@ -1,0 +1,152 @@
+"""The local checks a new comment goes through before Akismet: the gate, then the rules.
+
+The gate refuses a comment outright (closed, duplicate, flood), with an honest HTTP status.
+The rules let it in and say what should happen to it: each match adds a machine-readable
+reason; disallowed words, e-mails and IPs make it spam, hold words, links and first-time
+commenters hold it for a moderator, and staff are approved.
+"""
+
+import datetime
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from articles.markup import render_comment
+from comments.models import SPAM_REASONS, Comment, Reason, Rule
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: HTTPStatus
+    message: str
+
+
+CLOSED = Refusal(HTTPStatus.FORBIDDEN, _("Comments are closed on this article."))
+DUPLICATE = Refusal(HTTPStatus.CONFLICT, _("You have already posted this comment here."))
+FLOOD = Refusal(
+    HTTPStatus.TOO_MANY_REQUESTS,
+    _("You are posting too quickly. Please wait a few seconds and send your comment again."),
+)
+
+
+def comments_open(article, now=None):
+    """Whether readers may comment: the article's switch, and the auto-close age if set."""
+    if article.comment_policy == article.CommentPolicy.CLOSED:
+        return False
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days is None or article.published_at is None:
+        return True
+    return (now or timezone.now()) < article.published_at + datetime.timedelta(days=days)
+
+
+def gate(article, data, ip):
+    """Return a Refusal when the comment must not be taken at all, else None."""
+    if not comments_open(article):
+        return CLOSED
+    if Comment.objects.for_article(article).filter(email=data["email"], body=data["body"]).exists():
+        return DUPLICATE
+    since = timezone.now() - datetime.timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS)
+    if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():
+        return FLOOD
+    return None
+
+
+@dataclass
+class Outcome:
+    """What the local rules decided: the reasons found, in order."""
+
+    reasons: list = field(default_factory=list)
+
+    def is_spam(self):
+        return any(reason in SPAM_REASONS for reason in self.reasons)
+
+    def is_staff(self):
+        return Reason.STAFF in self.reasons
+
+    def held_for(self):
+        return [r for r in self.reasons if r not in SPAM_REASONS and r != Reason.STAFF]
+
+
+def evaluate(article, data, ip, user):
+    """Apply the moderators' rules and the site's policies to a comment's cleaned data."""
+    rules = list(Rule.objects.all())
+    found = []
+    texts = [data["name"], data["email"], data.get("url", ""), data["body"]]
+    for rule in rules:
+        if _matches(rule, texts, data["email"], ip) and rule.kind not in found:
+            found.append(rule.kind)
+    if count_links(data["body"]) >= settings.COMMENTS_LINK_LIMIT:
+        found.append(Reason.LINK_LIMIT)
+    if article.comment_policy == article.CommentPolicy.PREMODERATED:
+        found.append(Reason.PREMODERATED)
+    if settings.COMMENTS_HOLD_FIRST_TIME and is_first_time(data["email"]):
+        found.append(Reason.FIRST_TIME)
+    if user is not None and user.is_staff:
+        found.append(Reason.STAFF)
+    return Outcome([str(reason) for reason in found])
+
+
+def _matches(rule, texts, email, ip):
+    if rule.kind in (Rule.Kind.DISALLOWED_WORD, Rule.Kind.HOLD_WORD):
+        pattern = word_pattern(rule.value)
+        return any(pattern.search(text) for text in texts)
+    if rule.kind == Rule.Kind.DISALLOWED_EMAIL:
+        return email_matches(rule.value, email)
+    return ip_matches(rule.value, ip)
+
+
+def word_pattern(words):
+    """Whole words, any case: "cheap" matches "Cheap pills" but not "cheapest"."""
+    return re.compile(rf"(?<!\w){re.escape(words.strip())}(?!\w)", re.IGNORECASE)
+
+
+def email_matches(value, email):
+    value, email = value.strip().lower(), email.lower()
+    if value.startswith("@"):
+        return email.endswith(value)
+    return email == value
+
+
+def ip_matches(value, ip):
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return False
+
+
+def count_links(body):
+    """Links in the comment as it will be shown (Markdown links and bare addresses)."""
+    return render_comment(body).count("<a ")
+
+
+def is_first_time(email):
+    """No approved comment from this e-mail address yet."""
+    return not Comment.objects.approved().filter(email=email).exists()
+
+
+def client_ip(request):
+    """The commenter's address: REMOTE_ADDR, or behind N trusted proxies, X-Forwarded-For.
+
+    Each proxy appends the address it received the request from, so with N proxies of our own
+    the client is the Nth address from the right; anything further left is the client's to
+    invent. A shorter header than expected falls back to its leftmost address.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    remote = request.META.get("REMOTE_ADDR", "")
+    if proxies <= 0:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if not forwarded:
+        return remote
+    candidate = forwarded[-min(proxies, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote

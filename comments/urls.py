@@ -1,0 +1,10 @@
+from django.urls import path
+
+from comments import views
+
+app_name = "comments"
+
+urlpatterns = [
+    path("comments/post/<int:pk>/", views.post_comment, name="post"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+]

@@ -1,0 +1,93 @@
+from http import HTTPStatus
+
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+from articles.models import Article
+from articles.views import ArticleDetailView
+from comments import rules, spam, tasks
+from comments.cookies import remember_author, remember_pending
+from comments.forms import CommentForm
+from comments.models import Reason
+from comments.templatetags.comment_tags import comment_url
+
+
+@require_POST
+def post_comment(request, pk):
+    """A reader's comment, through DESIGN.md's pipeline: validate, gate, rules, save, check."""
+    article = get_object_or_404(Article.objects.published(), pk=pk)
+    form = CommentForm(request.POST, article=article)
+    if not form.is_valid():
+        return article_page(request, article, form, HTTPStatus.BAD_REQUEST)
+    ip = rules.client_ip(request)
+    refusal = rules.gate(article, form.cleaned_data, ip)
+    if refusal:
+        form.add_error(None, refusal.message)
+        return article_page(request, article, form, refusal.status)
+    outcome = rules.evaluate(article, form.cleaned_data, ip, request.user)
+    with transaction.atomic():
+        comment = save_comment(request, form, ip)
+        decide(comment, outcome)
+    response = redirect(comment_url(comment))
+    if comment.is_pending():
+        remember_pending(request, response, comment)
+    remember_author(response, form.cleaned_data)
+    return response
+
+
+def save_comment(request, form, ip):
+    comment = form.save(commit=False)
+    comment.ip = ip or None
+    comment.user_agent = request.headers.get("User-Agent", "")[:500]
+    comment.referrer = request.headers.get("Referer", "")[:500]
+    comment.user = request.user if request.user.is_authenticated else None
+    comment.save()
+    comment.record("submitted", by=comment.user, ip=comment.ip)
+    return comment
+
+
+def decide(comment, outcome):
+    """Local rules first; then, unless they settled it, Akismet in the background."""
+    for reason in outcome.reasons:
+        comment.record("rule_matched", reason=reason)
+    if outcome.is_spam():
+        comment.add_reasons(*outcome.reasons)
+        comment.mark_spam()
+    elif outcome.is_staff():
+        comment.add_reasons(Reason.STAFF)
+        comment.approve(by=comment.user)
+    elif spam.is_enabled():
+        comment.hold(*outcome.held_for(), Reason.AWAITING_SPAM_CHECK)
+        # robust: if the queue is down, the comment is kept and `recheck_comments` checks it.
+        transaction.on_commit(lambda: tasks.check_comment.enqueue(comment.pk), robust=True)
+    else:
+        comment.add_reasons(*outcome.held_for())
+        tasks.apply_result(comment, spam.Result(spam.Verdict.DISABLED, {}))
+        if comment.is_awaiting_notification():
+            transaction.on_commit(lambda: tasks.notify_moderators.enqueue(comment.pk), robust=True)
+
+
+def article_page(request, article, form, status):
+    """The article page again, with the form's errors and the reader's text in it."""
+    request.comment_form = form.with_fresh_timestamp()
+    view = ArticleDetailView()
+    view.setup(request, slug=article.slug)
+    response = view.get(request, slug=article.slug)
+    response.status_code = status
+    return response
+
+
+class PrivacyView(TemplateView):
+    template_name = "comments/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            akismet_enabled=spam.is_enabled(),
+            pending_cookie_days=settings.COMMENTS_PENDING_COOKIE_DAYS,
+            anonymize_after_days=settings.COMMENTS_ANONYMIZE_AFTER_DAYS,
+            spam_purge_days=settings.COMMENTS_SPAM_PURGE_DAYS,
+            **kwargs,
+        )

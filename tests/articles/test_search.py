@@ -1,0 +1,69 @@
+import pytest
+from django.db import connection
+
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def result_titles(client, query):
+    page = client.get("/search/", {"q": query}).content.decode()
+    return [
+        line.split('">', 1)[1].split("</a>")[0]
+        for line in page.split('class="card-title"><a href="')[1:]
+    ]
+
+
+def test_empty_query_shows_the_search_form_and_no_results(client):
+    ArticleFactory(title="Anything at all")
+    page = client.get("/search/").content.decode()
+    assert 'name="q"' in page and 'role="search"' in page
+    assert "Anything at all" not in page
+
+
+def test_search_finds_published_articles_by_title_dek_or_body_only(client):
+    ArticleFactory(title="Ferry timetable changes")
+    ArticleFactory(title="Council news", dek="The ferry landing will be repaired.")
+    ArticleFactory(title="Weather", body="Fog delayed the ferry on Tuesday.")
+    ArticleFactory(title="Ferry draft", draft=True)
+    ArticleFactory(title="Nothing relevant")
+    assert set(result_titles(client, "ferry")) == {
+        "Ferry timetable changes",
+        "Council news",
+        "Weather",
+    }
+
+
+def test_search_says_how_many_results_it_found(client):
+    ArticleFactory(title="Ferry timetable changes")
+    page = client.get("/search/", {"q": "ferry"}).content.decode()
+    assert "1 result for “ferry”" in page
+    assert "0 results for “nonsense”" in client.get("/search/", {"q": "nonsense"}).content.decode()
+
+
+def test_search_results_are_paginated_and_keep_the_query(client, settings):
+    settings.ARTICLES_PER_PAGE = 2
+    ArticleFactory.create_batch(3, title="Ferry story")
+    page = client.get("/search/", {"q": "ferry"}).content.decode()
+    assert 'href="?q=ferry&amp;page=2"' in page
+    assert len(result_titles(client, "ferry")) == 2
+
+
+def test_search_falls_back_to_substring_matching_off_postgresql(client):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL uses full-text search")
+    ArticleFactory(title="Ferryman's tale")
+    assert result_titles(client, "erryma") == ["Ferryman&#x27;s tale"]
+
+
+def test_search_ranks_by_relevance_on_postgresql(client):
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text ranking needs PostgreSQL")
+    ArticleFactory(title="Council meets", body="A passing mention of the ferry.")
+    ArticleFactory(title="Ferry fares rise", dek="The ferry costs more.", body="Ferry ferry.")
+    ArticleFactory(title="Ferry landing", body="Repairs begin.")
+    assert result_titles(client, "ferries") == [
+        "Ferry fares rise",
+        "Ferry landing",
+        "Council meets",
+    ]

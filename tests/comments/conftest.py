@@ -1,0 +1,94 @@
+import itertools
+import time
+
+import pytest
+
+from comments.forms import sign_timestamp
+from comments.models import Comment
+from tests.factories import ArticleFactory
+from tests.fake_akismet import VALID_KEY, FakeAkismet
+
+_addresses = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _comment_settings(settings):
+    """Akismet off unless a test asks for the fake; tasks inline; first-time hold on."""
+    settings.AKISMET_API_KEY = ""
+    settings.AKISMET_TEST_MODE = False
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TRUSTED_PROXY_COUNT = 0
+
+
+@pytest.fixture
+def fake_akismet(settings):
+    """The fake Akismet server, running; the site is configured to use it."""
+    fake = FakeAkismet().start()
+    settings.AKISMET_API_URL = fake.url
+    settings.AKISMET_API_KEY = VALID_KEY
+    settings.AKISMET_BLOG_URL = "http://testserver"
+    settings.AKISMET_TIMEOUT = 0.5
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def dummy_tasks(settings):
+    """A task backend that only queues: nothing runs until the test says so."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from django.tasks import default_task_backend
+
+    default_task_backend.clear()
+    return default_task_backend
+
+
+@pytest.fixture
+def article(db):
+    return ArticleFactory(title="Splash pads reopen early", slug="splash-pads")
+
+
+def comment_data(article, **fields):
+    """A valid form submission, posted as a person would: a few seconds after loading."""
+    n = next(_addresses)
+    data = {
+        "name": f"Reader {n}",
+        "email": f"reader{n}@example.net",
+        "url": "",
+        "body": f"A thoughtful remark, number {n}.",
+        "parent": "",
+        "homepage": "",
+        "timestamp": sign_timestamp(article, now=time.time() - 10),
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    """Post a comment through the public form; on-commit work (the tasks) runs as in production.
+
+    Each call comes from a new IP address unless ``ip=`` is given, so flood control stays out
+    of the way of tests about other things.
+    """
+
+    def post_comment(article, ip=None, headers=None, using=None, **fields):
+        data = comment_data(article, **fields)
+        ip = ip or f"198.51.100.{next(_addresses) % 250 + 1}"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = (using or client).post(
+                f"/comments/post/{article.pk}/", data, REMOTE_ADDR=ip, headers=headers or {}
+            )
+        response.comment = Comment.objects.order_by("pk").last()
+        return response
+
+    return post_comment
+
+
+def approved_comment(article, **fields):
+    """An approved comment, made through the verbs as every caller does."""
+    comment = Comment.objects.create(
+        article=article,
+        **{"name": "Earlier Reader", "email": "earlier@example.net", "body": "Hello.", **fields},
+    )
+    comment.approve()
+    return comment

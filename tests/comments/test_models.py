@@ -1,0 +1,124 @@
+"""The Comment model: predicates agree with their QuerySet twins; verbs leave an audit trail."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from comments.models import Comment, Rule
+from tests.comments.conftest import approved_comment
+from tests.factories import ArticleFactory
+
+
+def make(article, **fields):
+    return Comment.objects.create(
+        article=article, name="Ada", email="ada@example.net", body="Hi.", **fields
+    )
+
+
+@pytest.fixture
+def assorted(article):
+    """One comment in each state the queue knows about."""
+    approved = approved_comment(article)
+    held = make(article)
+    held.hold("first_time")
+    awaiting = make(article)
+    awaiting.hold("awaiting_spam_check")
+    failed = make(article, akismet="error", next_check_at=timezone.now() + datetime.timedelta(1))
+    failed.hold("awaiting_spam_check")
+    checked = make(article, akismet="ham")
+    checked.hold("first_time")
+    spam = make(article)
+    spam.mark_spam(blatant=True)
+    removed = make(article)
+    removed.remove()
+    elsewhere = approved_comment(ArticleFactory())
+    return [approved, held, awaiting, failed, checked, spam, removed, elsewhere]
+
+
+@pytest.mark.parametrize(
+    ("queryset", "predicate"),
+    [
+        ("approved", "is_approved"),
+        ("pending", "is_pending"),
+        ("spam", "is_spam"),
+        ("removed", "is_removed"),
+        ("awaiting_spam_check", "is_awaiting_spam_check"),
+        ("due_for_check", "is_due_for_check"),
+        ("awaiting_notification", "is_awaiting_notification"),
+    ],
+)
+def test_every_queryset_method_agrees_with_its_instance_predicate(assorted, queryset, predicate):
+    in_set = set(getattr(Comment.objects, queryset)().values_list("pk", flat=True))
+
+    assert in_set == {c.pk for c in assorted if getattr(c, predicate)()}
+    assert 0 < len(in_set) < len(assorted)
+
+
+def test_for_article_agrees_with_is_for_article(assorted, article):
+    in_set = set(Comment.objects.for_article(article).values_list("pk", flat=True))
+
+    assert in_set == {c.pk for c in assorted if c.is_for_article(article)}
+
+
+def test_each_verb_changes_the_status_and_records_who_did_it(article, moderator):
+    comment = make(article)
+
+    comment.hold("first_time", by=moderator)
+    comment.approve(by=moderator)
+    comment.mark_spam(by=moderator)
+    comment.remove(by=moderator)
+
+    events = list(comment.events.values_list("kind", "actor", "data__previous"))
+    assert events == [
+        ("held", moderator.pk, "pending"),
+        ("approved", moderator.pk, "pending"),
+        ("marked_spam", moderator.pk, "approved"),
+        ("removed", moderator.pk, "spam"),
+    ]
+    assert comment.is_removed()
+
+
+def test_approving_blatant_spam_clears_the_blatant_flag(article):
+    comment = make(article)
+    comment.mark_spam(blatant=True)
+
+    comment.approve()
+
+    assert comment.is_approved()
+    assert not comment.is_blatant
+
+
+def test_the_database_refuses_blatant_comments_that_are_not_spam(article):
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        make(article, is_blatant=True, status="approved")
+
+
+def test_the_database_refuses_an_unknown_status(article):
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        make(article, status="published")
+
+
+def test_the_body_is_rendered_on_save_with_script_neutralised_and_links_marked(article):
+    comment = make(article)
+    comment.body = (
+        "**Bold** <script>alert(1)</script> [site](https://example.org) "
+        '<img src=x onerror="alert(2)"> <h1>Big</h1>'
+    )
+    comment.save()
+
+    html = comment.body_html
+    assert "<strong>Bold</strong>" in html
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "onerror" not in html
+    assert "<h1>" not in html
+    assert '<a href="https://example.org" rel="nofollow ugc noopener">site</a>' in html
+
+
+def test_one_rule_per_kind_and_value(db):
+    Rule.objects.create(kind="hold_word", value="lawsuit")
+
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Rule.objects.create(kind="hold_word", value="lawsuit")

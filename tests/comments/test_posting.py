@@ -1,0 +1,312 @@
+"""Posting a comment: the reader's side of the pipeline, through the public form."""
+
+import datetime
+import time
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from articles.models import Article
+from comments.forms import sign_timestamp
+from comments.models import Comment
+from tests.comments.conftest import approved_comment
+from tests.factories import ArticleFactory, UserFactory
+
+
+def test_a_held_comment_sends_the_reader_back_to_it_on_the_article(post, article):
+    response = post(article, body="Glad the pads open early this year.")
+
+    comment = response.comment
+    assert response.status_code == 302
+    assert response["Location"] == f"/articles/splash-pads/#comment-{comment.pk}"
+    assert comment.is_pending()
+    assert comment.reasons == ["first_time"]
+    assert comment.body_html == "<p>Glad the pads open early this year.</p>"
+
+
+def test_an_approved_comment_sends_the_reader_back_to_it(post, article, settings):
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+
+    response = post(article)
+
+    assert response.comment.is_approved()
+    assert response["Location"].endswith(f"#comment-{response.comment.pk}")
+
+
+def test_the_comment_keeps_the_request_details_for_spam_checks(post, article):
+    comment = post(
+        article,
+        ip="203.0.113.9",
+        headers={"User-Agent": "Firefox/140", "Referer": "http://testserver/articles/x/"},
+    ).comment
+
+    assert comment.ip == "203.0.113.9"
+    assert comment.user_agent == "Firefox/140"
+    assert comment.referrer == "http://testserver/articles/x/"
+    assert [e.kind for e in comment.events.all()][:2] == ["submitted", "rule_matched"]
+
+
+def test_the_email_address_is_kept_in_lower_case(post, article):
+    assert post(article, email="Ada@Example.NET").comment.email == "ada@example.net"
+
+
+def test_a_staff_member_is_approved_straight_away(client, post, article, senior_editor):
+    client.force_login(senior_editor)
+
+    comment = post(article, email="sam@newsroom.example").comment
+
+    assert comment.is_approved()
+    assert comment.reasons == ["staff"]
+    assert comment.user == senior_editor
+
+
+def test_a_first_time_commenter_is_trusted_after_an_approved_comment(post, article):
+    first = post(article, email="ada@example.net").comment
+    assert first.reasons == ["first_time"]
+    first.approve()
+
+    second = post(article, email="ada@example.net", body="And another thing.").comment
+
+    assert second.is_approved()
+
+
+def test_a_premoderated_article_holds_every_comment(post, article, settings):
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+    Article.objects.filter(pk=article.pk).update(comment_policy="premoderated")
+
+    comment = post(article).comment
+
+    assert comment.is_pending()
+    assert comment.reasons == ["premoderated"]
+
+
+def test_a_reply_to_an_approved_comment_is_threaded_under_it(post, article):
+    parent = approved_comment(article)
+
+    reply = post(article, parent=str(parent.pk)).comment
+
+    assert reply.parent == parent
+    assert reply.comment_type == "reply"
+
+
+def test_nobody_can_comment_on_an_unpublished_article(db, post):
+    draft = ArticleFactory(draft=True)
+
+    assert post(draft).status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_the_form_only_accepts_posts(client, article):
+    assert client.get(f"/comments/post/{article.pk}/").status_code == 405
+
+
+# Bad input: an honest status, a clear message, and the reader's text back.
+
+
+def assert_refused(response, status, message, text="My carefully written text"):
+    assert response.status_code == status
+    page = response.content.decode()
+    assert message in page
+    assert text in page
+    assert not Comment.objects.filter(body=text).exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": ""}, "This field is required."),
+        ({"email": ""}, "This field is required."),
+        ({"email": "not-an-address"}, "Enter a valid email address."),
+        ({"url": "not a url"}, "Enter a valid URL."),
+        ({"name": "n" * 101}, "Ensure this value has at most 100 characters (it has 101)."),
+        ({"email": "e" * 243 + "@example.net"}, "at most 254 characters (it has 255)"),
+        ({"url": "https://example.net/" + "p" * 181}, "at most 200 characters (it has 201)."),
+    ],
+)
+def test_invalid_fields_are_refused_with_their_message_and_the_text_back(
+    post, article, fields, message
+):
+    response = post(article, body="My carefully written text", **fields)
+
+    assert_refused(response, 400, message)
+
+
+def test_an_empty_comment_is_refused(post, article):
+    response = post(article, body="", name="Ada Lovelace")
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert "Ada Lovelace" in response.content.decode()
+
+
+def test_a_comment_over_5000_characters_is_refused_and_returned_whole(post, article):
+    text = "My carefully written text " + "x" * 5000
+
+    response = post(article, body=text)
+
+    assert_refused(response, 400, "at most 5000 characters", text=text)
+
+
+def test_a_comment_on_a_closed_article_is_refused_with_403(post, article):
+    Article.objects.filter(pk=article.pk).update(comment_policy="closed")
+
+    response = post(article, body="My carefully written text")
+
+    assert_refused(response, 403, "Comments are closed on this article.")
+
+
+def test_comments_close_automatically_after_the_configured_number_of_days(db, post, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 14
+    old = ArticleFactory(published_at=timezone.now() - datetime.timedelta(days=15))
+    recent = ArticleFactory(published_at=timezone.now() - datetime.timedelta(days=13))
+
+    assert post(old, body="My carefully written text").status_code == 403
+    assert post(recent).status_code == 302
+
+
+def test_a_second_comment_from_the_same_ip_within_15_seconds_is_refused_with_429(post, article):
+    post(article, ip="203.0.113.5")
+
+    response = post(article, ip="203.0.113.5", body="My carefully written text")
+
+    assert_refused(response, 429, "You are posting too quickly.")
+
+
+def test_a_second_comment_from_the_same_email_within_15_seconds_is_refused_with_429(post, article):
+    post(article, email="ada@example.net")
+
+    response = post(article, email="ada@example.net", body="My carefully written text")
+
+    assert_refused(response, 429, "You are posting too quickly.")
+
+
+def test_the_same_reader_may_comment_again_after_15_seconds(post, article):
+    post(article, ip="203.0.113.5")
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=16)):
+        response = post(article, ip="203.0.113.5")
+
+    assert response.status_code == 302
+
+
+def test_the_same_text_by_the_same_author_on_the_same_article_is_refused_with_409(post, article):
+    post(article, email="ada@example.net", body="My carefully written text")
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
+        response = post(article, email="ada@example.net", body="My carefully written text")
+
+    assert response.status_code == 409
+    assert "You have already posted this comment here." in response.content.decode()
+    assert Comment.objects.filter(body="My carefully written text").count() == 1
+
+
+def test_the_same_text_by_someone_else_is_fine(post, article):
+    post(article, email="ada@example.net", body="Agreed!")
+
+    assert post(article, email="grace@example.net", body="Agreed!").status_code == 302
+
+
+def test_a_reply_to_a_held_comment_is_refused(post, article):
+    held = Comment.objects.create(article=article, name="A", email="a@example.net", body="x")
+    held.hold("first_time")
+
+    response = post(article, parent=str(held.pk), body="My carefully written text")
+
+    assert_refused(response, 400, "You can only reply to a published comment on this article.")
+
+
+def test_a_reply_to_a_comment_on_another_article_is_refused(post, article):
+    elsewhere = approved_comment(ArticleFactory())
+
+    response = post(article, parent=str(elsewhere.pk), body="My carefully written text")
+
+    assert_refused(response, 400, "You can only reply to a published comment on this article.")
+
+
+# Bots: refused without saying why.
+
+GENERIC = "Sorry, your comment could not be posted."
+
+
+def test_a_filled_honeypot_is_refused_without_saying_why(post, article):
+    response = post(article, homepage="http://spam.example", body="My carefully written text")
+
+    assert_refused(response, 400, GENERIC)
+    assert "honeypot" not in response.content.decode().lower()
+
+
+def test_a_form_sent_faster_than_a_person_can_type_is_refused(post, article):
+    response = post(article, timestamp=sign_timestamp(article), body="My carefully written text")
+
+    assert_refused(response, 400, GENERIC)
+
+
+def test_a_form_older_than_two_hours_is_refused(post, article):
+    with time_machine.travel(timezone.now() - datetime.timedelta(hours=2, seconds=5)):
+        stale = sign_timestamp(article)
+
+    response = post(article, timestamp=stale, body="My carefully written text")
+
+    assert_refused(response, 400, GENERIC)
+
+
+def test_a_form_an_hour_old_is_accepted_as_from_a_cached_page(post, article):
+    with time_machine.travel(timezone.now() - datetime.timedelta(hours=1)):
+        timestamp = sign_timestamp(article)
+
+    assert post(article, timestamp=timestamp).status_code == 302
+
+
+@pytest.mark.parametrize("timestamp", ["", "forged", "1:2:3"])
+def test_a_missing_or_forged_timestamp_is_refused(post, article, timestamp):
+    response = post(article, timestamp=timestamp, body="My carefully written text")
+
+    assert_refused(response, 400, GENERIC)
+
+
+def test_a_timestamp_from_another_articles_form_is_refused(post, article):
+    other = ArticleFactory()
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=1)):
+        timestamp = sign_timestamp(other)
+
+    assert post(article, timestamp=timestamp).status_code == 400
+
+
+def test_the_refused_form_comes_back_with_a_fresh_timestamp(post, article):
+    old = sign_timestamp(article, now=time.time() - 10)
+
+    response = post(article, timestamp=old, name="")
+
+    assert response.status_code == 400
+    assert old not in response.content.decode()
+
+
+# Remembering the reader.
+
+
+def test_with_consent_the_readers_details_are_remembered_for_a_year(client, post, article):
+    post(article, name="Ada", email="ada@example.net", url="https://ada.example", remember="on")
+
+    cookie = client.cookies["comments_author"]
+    page = client.get("/articles/splash-pads/").content.decode()
+    assert cookie["max-age"] == 365 * 86400
+    assert 'value="Ada"' in page
+    assert 'value="ada@example.net"' in page
+    assert 'value="https://ada.example"' in page
+
+
+def test_without_consent_nothing_about_the_reader_is_remembered(client, post, article):
+    post(article, name="Ada", email="ada@example.net")
+
+    assert "comments_author" not in client.cookies or not client.cookies["comments_author"].value
+    assert 'value="Ada"' not in client.get("/articles/splash-pads/").content.decode()
+
+
+def test_a_logged_in_non_staff_reader_goes_through_the_normal_rules(client, post, article):
+    client.force_login(UserFactory(username="someone"))
+
+    comment = post(article).comment
+
+    assert comment.is_pending()
+    assert comment.reasons == ["first_time"]

@@ -1,0 +1,44 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from comments.models import Comment, Rule
+
+REFERENCE = "heat-resilience-plan-cooler-blocks"
+
+
+@pytest.fixture
+def seeded(db, settings, tmp_path):
+    call_command("seed", stdout=io.StringIO())
+    call_command("seed_comments", stdout=io.StringIO())
+
+
+def test_the_reference_article_gets_a_threaded_discussion_two_to_three_levels_deep(seeded):
+    approved = Comment.objects.approved().filter(article__slug=REFERENCE)
+
+    assert 10 <= approved.count() <= 15
+    assert approved.filter(parent__parent__isnull=False).exists()
+    assert not approved.filter(parent__parent__parent__parent__isnull=False).exists()
+
+
+def test_the_queue_has_held_comments_with_reasons_and_spam(seeded):
+    held = Comment.objects.pending().filter(article__slug=REFERENCE)
+
+    assert sorted(c.reasons[0] for c in held) == ["first_time", "hold_word", "link_limit"]
+    assert Comment.objects.spam().get().reasons[0] == "disallowed_word"
+    assert Rule.objects.filter(kind="hold_word").exists()
+    assert Rule.objects.filter(kind="disallowed_word").exists()
+
+
+def test_every_seeded_comment_has_an_audit_trail(seeded):
+    assert not Comment.objects.filter(events__isnull=True).exists()
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = list(Comment.objects.values_list("pk", "status").order_by("pk"))
+
+    call_command("seed_comments", stdout=io.StringIO())
+
+    assert list(Comment.objects.values_list("pk", "status").order_by("pk")) == before
+    assert Rule.objects.count() == 2
