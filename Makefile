@@ -11,6 +11,7 @@ export UV_SYSTEM_CERTS := 1
 run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed
+	$(MANAGE) seed_comments
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: $(VENV)/.dev-installed browser
@@ -38,6 +39,7 @@ fmt: $(VENV)/.dev-installed
 seed: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed
+	$(MANAGE) seed_comments
 
 worker: $(VENV)/.installed
 	$(MANAGE) db_worker
