@@ -1,0 +1,77 @@
+"""A reader comments and replies in a real browser; only they see their held comments."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from comments.models import Comment
+
+
+@pytest.fixture
+def discussion(seeded, settings):
+    """The reference article with its demo discussion; a person's typing pace is not needed."""
+    call_command("seed_comments", stdout=io.StringIO())
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.AKISMET_API_KEY = ""
+    return seeded
+
+
+def post_from_form(page, body):
+    page.locator("#id_name").fill("Juniper Vale")
+    page.locator("#id_email").fill("juniper.vale@example.net")
+    page.locator("#id_body").fill(body)
+    page.locator(".comment-form button[type=submit]").click()
+
+
+def test_a_reader_sees_their_held_comment_and_reply_and_others_see_them_after_approval(
+    page, browser, live_server, discussion
+):
+    url = f"{live_server.url}{discussion.get_absolute_url()}"
+    page.goto(url)
+
+    post_from_form(page, "The shade sails can't come soon enough for Carver Avenue.")
+    comment = Comment.objects.get(email="juniper.vale@example.net")
+    expect(page).to_have_url(f"{url}#comment-{comment.pk}")
+    mine = page.locator(f"#comment-{comment.pk}")
+    expect(mine).to_contain_text("Your comment is awaiting moderation.")
+
+    page.get_by_role("link", name="Reply to Teodora Lin").first.click()
+    expect(page.locator("#respond-heading")).to_have_text("Reply to Teodora Lin")
+    post_from_form(page, "Carver & 9th being fourth on the list is a relief.")
+    reply = Comment.objects.get(body__startswith="Carver & 9th")
+    expect(page.locator(f"#comment-{reply.pk}")).to_contain_text(
+        "Your comment is awaiting moderation."
+    )
+    assert reply.parent.name == "Teodora Lin"
+    assert reply.is_pending() and comment.is_pending()
+
+    other = browser.new_context().new_page()
+    other.goto(url)
+    expect(other.locator(".comment-list")).to_contain_text("Teodora Lin")
+    expect(other.locator(f"#comment-{comment.pk}")).to_have_count(0)
+    expect(other.locator(f"#comment-{reply.pk}")).to_have_count(0)
+
+    comment.approve()
+    reply.approve()
+    other.reload()
+    expect(other.locator(f"#comment-{comment.pk}")).to_contain_text("Carver Avenue")
+    expect(other.locator(f"#comment-{reply.pk}")).to_contain_text("fourth on the list")
+    expect(other.locator(f"#comment-{reply.pk}")).not_to_contain_text("awaiting moderation")
+    other.context.close()
+
+
+def test_the_comment_area_and_a_refused_form_pass_axe(
+    page, live_server, discussion, axe_violations
+):
+    page.goto(f"{live_server.url}{discussion.get_absolute_url()}")
+    assert axe_violations(page) == []
+
+    page.locator("#id_body").fill("No name or address given.")
+    page.locator(".comment-form button[type=submit]").click()
+
+    expect(page.locator(".form-errors")).to_be_visible()
+    expect(page.locator("#id_body")).to_have_value("No name or address given.")
+    assert axe_violations(page) == []
