@@ -168,15 +168,15 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("section__parent").with_bylines()
 
     def front_page(self, latest, per_section):
-        """The newest ``latest`` articles, and enough of each top-level section's newest to
-        show ``per_section`` more of it, in one query; each row has ``overall_rank``."""
+        """The newest ``latest`` articles and each top-level section's newest ``per_section``,
+        in one query; each row has ``overall_rank`` and ``rank_in_section``."""
         top_section = Coalesce("section__parent_id", "section_id")
         newest = [F("published_at").desc(), F("pk").desc()]
         return self.annotate(
             top_section_id=top_section,
             overall_rank=Window(RowNumber(), order_by=newest),
             rank_in_section=Window(RowNumber(), partition_by=top_section, order_by=newest),
-        ).filter(Q(overall_rank__lte=latest) | Q(rank_in_section__lte=latest + per_section))
+        ).filter(Q(overall_rank__lte=latest) | Q(rank_in_section__lte=per_section))
 
     def search(self, query):
         """Articles matching ``query``: ranked full-text search on PostgreSQL, else substrings."""

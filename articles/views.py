@@ -48,23 +48,20 @@ class HomeView(TemplateView):
         front = Article.objects.published().for_cards().front_page(1 + LATEST, PER_SECTION)
         rows = list(front.newest_first())
         newest = [article for article in rows if article.overall_rank <= 1 + LATEST]
-        rest = [article for article in rows if article.overall_rank > 1 + LATEST]
+        by_section = [article for article in rows if article.rank_in_section <= PER_SECTION]
         return super().get_context_data(
             lead=newest[0] if newest else None,
             latest=newest[1:],
-            section_blocks=section_blocks(rest),
+            section_blocks=section_blocks(by_section),
             **kwargs,
         )
 
 
 def section_blocks(articles):
-    """The newest articles of each top-level section, in menu order: [(section, articles)]."""
+    """Articles grouped by top-level section, in menu order: [(section, articles)]."""
     blocks = {}
     for article in articles:
-        top = article.section.parent or article.section
-        blocks.setdefault(top, [])
-        if len(blocks[top]) < PER_SECTION:
-            blocks[top].append(article)
+        blocks.setdefault(article.section.parent or article.section, []).append(article)
     return sorted(blocks.items(), key=lambda block: (block[0].position, block[0].name))
 
 
