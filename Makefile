@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test test-sqlite test-postgres lint fmt seed migrate worker browser clean
+.PHONY: run test test-sqlite test-postgres lint fmt seed worker browser clean
 
 run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
@@ -17,7 +17,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.dev-installed browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(MANAGE) makemigrations --check --dry-run
+	env -u DATABASE_URL $(MANAGE) makemigrations --check --dry-run
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL not set: skipping the PostgreSQL run."; fi
