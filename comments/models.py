@@ -268,7 +268,8 @@ class Comment(models.Model):
         return "reply" if self.is_reply() else "comment"
 
     def reason_labels(self):
-        return [Reason(r).label if r in Reason.values else r for r in self.reasons]
+        # Plain strings: the template filter "join" cannot join lazy translations.
+        return [str(Reason(r).label) if r in Reason.values else r for r in self.reasons]
 
 
 def retry_delay(attempts):
