@@ -3,34 +3,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.markup import CALLOUT_HELP, reading_minutes, render_article
-
-
-def absolute_url(path):
-    """``path`` on the public site, as set by ``SITE_URL``; absolute URLs pass through."""
-    if path.startswith(("http://", "https://")):
-        return path
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def publisher_data():
-    """The site as a schema.org Organization, for JSON-LD."""
-    logo = {"@type": "ImageObject", "url": absolute_url(static("img/logo.svg"))}
-    return {
-        "@type": "Organization",
-        "name": settings.SITE_NAME,
-        "url": absolute_url(reverse("articles:home")),
-        "logo": logo,
-    }
-
-
-def _isoformat(moment):
-    return moment.isoformat() if moment else None
 
 
 class Author(models.Model):
@@ -60,14 +37,6 @@ class Author(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})
-
-    @property
-    def person_data(self):
-        """The author as a schema.org Person, for JSON-LD."""
-        data = {"@type": "Person", "name": self.name, "url": absolute_url(self.get_absolute_url())}
-        if self.job_title:
-            data["jobTitle"] = self.job_title
-        return data
 
 
 class Section(models.Model):
@@ -413,7 +382,7 @@ class Article(models.Model):
 
     @property
     def canonical_url(self):
-        return absolute_url(self.get_absolute_url())
+        return settings.SITE_URL.rstrip("/") + self.get_absolute_url()
 
     def related_articles(self, count=None):
         """Published articles to read next: editor picks first, then same section or tags."""
@@ -433,7 +402,6 @@ class Article(models.Model):
             .for_cards()[:count]
         )
 
-    # Structured data, as dicts for JSON-LD.
     @property
     def breadcrumbs(self):
         """Home, then the section trail: (name, path) pairs."""
@@ -441,81 +409,6 @@ class Article(models.Model):
         return [home] + [
             (section.name, section.get_absolute_url()) for section in self.section.trail
         ]
-
-    @property
-    def breadcrumb_data(self):
-        items = [
-            {"@type": "ListItem", "position": number, "name": str(name), "item": absolute_url(path)}
-            for number, (name, path) in enumerate(self.breadcrumbs, start=1)
-        ]
-        return {
-            "@context": "https://schema.org",
-            "@type": "BreadcrumbList",
-            "itemListElement": items,
-        }
-
-    @property
-    def news_article_data(self):
-        data = {
-            "@context": "https://schema.org",
-            "@type": "NewsArticle",
-            "headline": self.title,
-            "description": self.summary,
-            "mainEntityOfPage": self.canonical_url,
-            "url": self.canonical_url,
-            "datePublished": _isoformat(self.published_at),
-            "dateModified": _isoformat(self.display_date),
-            "author": [author.person_data for author in self.byline_authors],
-            "articleSection": self.section.name,
-            "keywords": [tag.name for tag in self.tags.all()],
-            "publisher": publisher_data(),
-        }
-        if self.share_image:
-            data["image"] = [absolute_url(self.share_image.url)]
-        return data
-
-    @property
-    def faq_data(self):
-        questions = [
-            {
-                "@type": "Question",
-                "name": faq.question,
-                "acceptedAnswer": {"@type": "Answer", "text": faq.answer_html},
-            }
-            for faq in self.faqs.all()
-        ]
-        return {"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": questions}
-
-    @property
-    def structured_data(self):
-        """NewsArticle, BreadcrumbList and (when there are questions) FAQPage, as dicts."""
-        data = [self.news_article_data, self.breadcrumb_data]
-        if self.faqs.all():
-            data.append(self.faq_data)
-        return data
-
-    @property
-    def social_meta(self):
-        """OpenGraph and Twitter card tags: (attribute, name, content) triples."""
-        tags = [
-            ("property", "og:type", "article"),
-            ("property", "og:site_name", settings.SITE_NAME),
-            ("property", "og:title", self.title),
-            ("property", "og:description", self.summary),
-            ("property", "og:url", self.canonical_url),
-            ("property", "article:section", self.section.name),
-            ("name", "twitter:title", self.title),
-            ("name", "twitter:description", self.summary),
-        ]
-        if self.published_at:
-            tags.append(("property", "article:published_time", _isoformat(self.published_at)))
-            tags.append(("property", "article:modified_time", _isoformat(self.display_date)))
-        if self.share_image:
-            image = absolute_url(self.share_image.url)
-            tags += [("property", "og:image", image), ("name", "twitter:image", image)]
-            tags += [("property", "og:image:alt", self.image_alt)] if self.image_alt else []
-        card = "summary_large_image" if self.share_image else "summary"
-        return [*tags, ("name", "twitter:card", card)]
 
 
 class Byline(models.Model):

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
+from articles import structured_data
 from articles.models import Article, Author, Section, SlugRedirect, Tag
 
 # The home page: a lead story, the latest after it, then blocks per top-level section.
@@ -37,7 +38,8 @@ def article_context(article):
     return {
         "article": article,
         "related_articles": list(article.related_articles()),
-        "structured_data": [json_ld(data) for data in article.structured_data],
+        "structured_data": [json_ld(data) for data in structured_data.for_article(article)],
+        "social_meta": structured_data.social_meta(article),
     }
 
 
