@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 MODERATOR_PERMISSIONS = [
     "comments.view_comment", "comments.change_comment", "comments.view_commentevent",
     "comments.add_rule", "comments.change_rule", "comments.delete_rule", "comments.view_rule",
+    "comments.view_report", "comments.view_purgelog",
+    "comments.view_articlecommentpolicy", "comments.change_articlecommentpolicy",
     "articles.view_article",
 ]  # fmt: skip
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import Comment
+from comments.models import Comment, Report
 
 TIMESTAMP_SALT = "comments.form-timestamp"
 HONEYPOT = "homepage"
@@ -91,3 +91,12 @@ class CommentForm(forms.ModelForm):
         data[HONEYPOT] = ""
         self.data = data
         return self
+
+
+class ReportForm(forms.ModelForm):
+    """A reader's report on a published comment: why, and optionally a few words."""
+
+    class Meta:
+        model = Report
+        fields = ["reason", "note"]
+        widgets = {"reason": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2})}

@@ -3,8 +3,8 @@ import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,7 @@ class Reason(models.TextChoices):
     AKISMET_DISCARD = "akismet_discard", _("Akismet says blatant spam")
     AWAITING_SPAM_CHECK = "awaiting_spam_check", _("Awaiting spam check")
     PREMODERATED = "premoderated", _("Article is pre-moderated")
+    REPORTED = "reported", _("Reported by readers")
     STAFF = "staff", _("Posted by staff")
 
 
@@ -63,6 +64,36 @@ class CommentQuerySet(models.QuerySet):
     def awaiting_notification(self):
         """Held comments (spam check done) whose moderators' e-mail has not gone out yet."""
         return self.pending().exclude(akismet__in=Comment.UNANSWERED).filter(notified_at=None)
+
+    def blatant(self):
+        return self.spam().filter(is_blatant=True)
+
+    def reported(self):
+        """Comments with reader reports no moderator has acted on yet."""
+        return self.filter(Exists(Report.objects.open().filter(comment=OuterRef("pk"))))
+
+    def feedback_due(self):
+        """Comments whose correction (spam or ham) still has to be sent to Akismet."""
+        return self.exclude(akismet_feedback="")
+
+    def from_commenter(self, email):
+        return self.filter(email__iexact=email) if email else self.none()
+
+    def moderate(self, pk, verb, by, sources, expected=None):
+        """Apply a moderator's ``verb`` to one comment under a row lock; the first one wins.
+
+        Returns ``(comment, applied)``. Nothing is applied when the comment's status is not the
+        ``expected`` one (someone else acted since the moderator looked) or not among the
+        ``sources`` the verb applies to; then ``comment`` shows what it is now.
+        """
+        with transaction.atomic():
+            comment = self.select_for_update().select_related("article").filter(pk=pk).first()
+            if comment is None:
+                return None, False
+            if comment.status not in sources or expected not in (None, comment.status):
+                return comment, False
+            getattr(comment, verb)(by=by)
+            return comment, True
 
 
 class Comment(models.Model):
@@ -127,6 +158,19 @@ class Comment(models.Model):
     spam_check_attempts = models.PositiveSmallIntegerField(_("spam-check attempts"), default=0)
     next_check_at = models.DateTimeField(_("next spam check"), null=True, blank=True)
     notified_at = models.DateTimeField(_("moderators notified"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_("Never purge or anonymize this comment (for example, it is evidence)."),
+    )
+    anonymized_at = models.DateTimeField(_("personal data anonymized"), null=True, blank=True)
+    akismet_feedback = models.CharField(
+        _("correction to send to Akismet"), max_length=10, blank=True, editable=False
+    )
+    akismet_told = models.CharField(
+        _("correction sent to Akismet"), max_length=10, blank=True, editable=False
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -140,6 +184,17 @@ class Comment(models.Model):
             models.Index(fields=["status", "akismet", "next_check_at"], name="comment_check_idx"),
             models.Index(fields=["email"], name="comment_email_idx"),
             models.Index(fields=["ip"], name="comment_ip_idx"),
+            models.Index(
+                fields=["akismet_feedback"],
+                name="comment_feedback_idx",
+                condition=~Q(akismet_feedback=""),
+            ),
+        ]
+        permissions = [
+            (
+                "manage_personal_data",
+                _("Can export and erase a commenter's personal data"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -200,10 +255,35 @@ class Comment(models.Model):
     def is_reply(self):
         return self.parent_id is not None
 
+    def is_blatant_spam(self):
+        return self.is_spam() and self.is_blatant
+
+    def is_reported(self):
+        return any(report.is_open() for report in self.reports.all())
+
+    def is_feedback_due(self):
+        return bool(self.akismet_feedback)
+
+    def is_from_commenter(self, email):
+        return bool(email) and self.email.lower() == email.lower()
+
     # Verbs: every status change goes through one of these and leaves an event.
     def approve(self, by=None):
+        """Publish the comment; a moderator approving what Akismet called spam teaches it ham."""
         self.is_blatant = False
         self._set_status(self.Status.APPROVED, CommentEvent.Kind.APPROVED, by)
+
+    def unapprove(self, by=None):
+        """Take an approved comment off the page, back into the queue."""
+        self._set_status(self.Status.PENDING, CommentEvent.Kind.UNAPPROVED, by)
+
+    def restore(self, by=None):
+        """Undo a removal: back to the status it had before, or to the queue."""
+        removal = self.events.filter(kind=CommentEvent.Kind.REMOVED).order_by("pk").last()
+        previous = removal.data.get("previous") if removal else None
+        if previous not in (self.Status.APPROVED, self.Status.PENDING, self.Status.SPAM):
+            previous = self.Status.PENDING
+        self._set_status(previous, CommentEvent.Kind.RESTORED, by)
 
     def hold(self, *reasons, by=None):
         """Keep (or put) the comment in the queue, adding ``reasons``."""
@@ -211,6 +291,7 @@ class Comment(models.Model):
         self._set_status(self.Status.PENDING, CommentEvent.Kind.HELD, by, reasons=list(reasons))
 
     def mark_spam(self, by=None, blatant=False):
+        """Spam; a moderator marking spam what Akismet called ham teaches it spam."""
         self.is_blatant = blatant
         self._set_status(self.Status.SPAM, CommentEvent.Kind.MARKED_SPAM, by, blatant=blatant)
 
@@ -218,11 +299,80 @@ class Comment(models.Model):
         self.is_blatant = False
         self._set_status(self.Status.REMOVED, CommentEvent.Kind.REMOVED, by)
 
+    def edit(self, by=None, **changes):
+        """A moderator's correction (typo, redaction); the audit trail keeps what it was."""
+        changed = {f: (getattr(self, f), v) for f, v in changes.items() if getattr(self, f) != v}
+        if not changed:
+            return
+        for field, (_before, after) in changed.items():
+            setattr(self, field, after)
+        self.save()
+        self.record(
+            CommentEvent.Kind.EDITED,
+            by=by,
+            before={f: before for f, (before, _a) in changed.items()},
+            after={f: after for f, (_b, after) in changed.items()},
+        )
+
+    def set_legal_hold(self, on, by=None):
+        if self.legal_hold == on:
+            return
+        self.legal_hold = on
+        self.save(update_fields=["legal_hold"])
+        self.record(CommentEvent.Kind.LEGAL_HOLD, by=by, on=on)
+
+    def report(self, ip, reason, note=""):
+        """A reader's report; enough of them from different addresses send it back to the queue.
+
+        Returns the new Report, or None when this address already reported this comment.
+        """
+        with transaction.atomic():
+            locked = Comment.objects.select_for_update().get(pk=self.pk)
+            if locked.reports.filter(ip=ip).exists():
+                return None
+            report = locked.reports.create(ip=ip, reason=reason, note=note)
+            locked.record(CommentEvent.Kind.REPORTED, reason=reason, note=note)
+            voices = locked.reports.open().values("ip").distinct().count()
+            if locked.is_approved() and voices >= settings.COMMENTS_REPORT_THRESHOLD:
+                locked.hold(Reason.REPORTED)
+        self.refresh_from_db()
+        return report
+
     def _set_status(self, status, kind, by, **data):
         previous = self.status if self.pk else None
         self.status = status
+        self.status_changed_at = timezone.now()
+        if by is not None:
+            self._plan_akismet_feedback()
         self.save()
         self.record(kind, by=by, previous=previous, **data)
+        if by is not None and self.pk:
+            self.reports.open().update(resolved_at=self.status_changed_at)
+        if self.akismet_feedback:
+            transaction.on_commit(lambda: _enqueue_feedback(self.pk), robust=True)
+
+    def _plan_akismet_feedback(self):
+        """After a moderator's decision: what Akismet should be told, if it thinks otherwise."""
+        believes = self.akismet_told or AKISMET_BELIEFS.get(self.akismet)
+        if believes is None or not self.akismet_payload or self.is_removed():
+            return
+        decided = "spam" if self.is_spam() else "ham" if self.is_approved() else None
+        if decided is not None:
+            self.akismet_feedback = "" if decided == believes else decided
+
+    def record_feedback(self, sent_as, error=""):
+        """The outcome of telling Akismet: sent (once), or failed and to be tried again."""
+        if error:
+            attempts = self.events.filter(kind=CommentEvent.Kind.FEEDBACK_FAILED).count() + 1
+            self.record(
+                CommentEvent.Kind.FEEDBACK_FAILED, sent_as=sent_as, error=error, attempt=attempts
+            )
+            return attempts
+        self.akismet_told = sent_as
+        self.akismet_feedback = ""
+        self.save(update_fields=["akismet_told", "akismet_feedback"])
+        self.record(CommentEvent.Kind.SUBMITTED_TO_AKISMET, sent_as=sent_as)
+        return 0
 
     # Bookkeeping verbs for the spam check and the moderators' e-mail.
     def add_reasons(self, *reasons):
@@ -272,6 +422,16 @@ class Comment(models.Model):
         return [str(Reason(r).label) if r in Reason.values else r for r in self.reasons]
 
 
+# What Akismet believes a comment is, from its verdict.
+AKISMET_BELIEFS = {"ham": "ham", "spam": "spam", "discard": "spam"}
+
+
+def _enqueue_feedback(pk):
+    from comments.tasks import send_akismet_feedback
+
+    send_akismet_feedback.enqueue(pk)
+
+
 def retry_delay(attempts):
     """Back-off between spam-check attempts: 2, 4, 8… minutes, at most six hours."""
     return datetime.timedelta(minutes=min(2 ** max(attempts, 1), 360))
@@ -292,6 +452,15 @@ class CommentEvent(models.Model):
         NOTIFIED = "notified", _("Moderators notified")
         NOTIFY_FAILED = "notify_failed", _("Notifying moderators failed")
         SUBMITTED_TO_AKISMET = "submitted_to_akismet", _("Reported to Akismet")
+        FEEDBACK_FAILED = "feedback_failed", _("Reporting to Akismet failed")
+        UNAPPROVED = "unapproved", _("Unapproved")
+        RESTORED = "restored", _("Restored")
+        EDITED = "edited", _("Edited by a moderator")
+        REPORTED = "reported", _("Reported by a reader")
+        LEGAL_HOLD = "legal_hold", _("Legal hold changed")
+        ANONYMIZED = "anonymized", _("Personal data anonymized")
+        EXPORTED = "exported", _("Personal data exported")
+        ERASED = "erased", _("Personal data erased")
 
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, related_name="events", verbose_name=_("comment")
@@ -361,3 +530,89 @@ class Rule(models.Model):
                 raise ValidationError(
                     {"value": _("Enter an IP address or a network such as 203.0.113.0/24.")}
                 ) from None
+
+
+class ReportQuerySet(models.QuerySet):
+    def open(self):
+        """Reports no moderator has acted on yet."""
+        return self.filter(resolved_at=None)
+
+    def from_ip_since(self, ip, since):
+        return self.filter(ip=ip, created_at__gte=since)
+
+
+class Report(models.Model):
+    """A reader's report that an approved comment does not belong on the page."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("Spam")
+        ABUSE = "abuse", _("Abusive or hateful")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        OTHER = "other", _("Something else")
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            models.Index(fields=["ip", "created_at"], name="report_rate_idx"),
+            models.Index(fields=["comment", "resolved_at"], name="report_open_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "ip"], name="one_report_per_ip"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: {self.note[:60]}"
+
+    def is_open(self):
+        return self.resolved_at is None
+
+
+class PurgeLog(models.Model):
+    """One run of the retention job: what it deleted or anonymized."""
+
+    class Kind(models.TextChoices):
+        PURGE = "purge", _("Purge of spam and removed comments")
+        ANONYMIZE = "anonymize", _("Anonymization of approved comments")
+
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    ran_at = models.DateTimeField(_("ran"), default=timezone.now)
+    spam = models.PositiveIntegerField(_("spam deleted"), default=0)
+    blatant = models.PositiveIntegerField(_("blatant spam deleted"), default=0)
+    removed = models.PositiveIntegerField(_("removed deleted"), default=0)
+    replies_kept = models.PositiveIntegerField(_("replies re-attached"), default=0)
+    anonymized = models.PositiveIntegerField(_("comments anonymized"), default=0)
+    on_legal_hold = models.PositiveIntegerField(_("kept for legal hold"), default=0)
+
+    class Meta:
+        ordering = ["-ran_at", "-pk"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.ran_at:%Y-%m-%d %H:%M})"
+
+
+class ArticleCommentPolicy(Article):
+    """Articles as moderators see them: only whether, and how, readers may comment."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("article comment policy")
+        verbose_name_plural = _("article comment policies")
+
+    def set_comment_policy(self, policy):
+        self.comment_policy = policy
+        self.save(update_fields=["comment_policy", "modified_at"])

@@ -1,4 +1,5 @@
-"""Background work for comments: the spam check, its retries, and the moderators' e-mail.
+"""Background work for comments: the spam check, its retries, the moderators' e-mail, the
+corrections sent to Akismet, and retention (purge and anonymization).
 
 Nothing here may assume it runs inline: the comment was saved before the task was enqueued,
 and each task re-reads it and does nothing if a moderator (or another worker) got there first.
@@ -8,8 +9,10 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from comments import emails, spam
+from comments import emails, retention, spam
 from comments.models import Comment, retry_delay
+
+RECHECK_BATCH = 100
 
 
 @task
@@ -63,6 +66,76 @@ def notify_moderators(comment_id):
     if not sent:
         attempts = comment.events.filter(kind="notify_failed").count()
         schedule(notify_moderators, timezone.now() + retry_delay(attempts), comment.pk)
+
+
+@task
+def send_akismet_feedback(comment_id):
+    """Tell Akismet about a moderator's correction, replaying the stored payload; at most once.
+
+    The row stays locked while Akismet answers (within AKISMET_TIMEOUT), so two workers never
+    send the same correction twice. A failure is recorded and tried again later.
+    """
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        if comment is None or not comment.is_feedback_due():
+            return
+        sent_as = comment.akismet_feedback
+        submit = spam.submit_spam if sent_as == "spam" else spam.submit_ham
+        attempts = comment.record_feedback(sent_as, error=submit(comment))
+    if attempts:
+        schedule(send_akismet_feedback, timezone.now() + retry_delay(attempts), comment.pk)
+
+
+@task
+def recheck_batch(comment_ids):
+    """The moderator's "check with Akismet now": pending comments, sent again with a reason."""
+    for pk in comment_ids:
+        comment = Comment.objects.select_related("article").filter(pk=pk).first()
+        if comment is None or not comment.is_pending():
+            continue
+        if comment.is_awaiting_spam_check():
+            check_comment.call(pk, recheck_reason="recheck_queue")
+        else:
+            recheck_held(comment)
+
+
+def recheck_held(comment):
+    """A held comment Akismet already answered for: spam now makes it spam; ham leaves it held."""
+    result = spam.check(comment, recheck_reason="recheck_queue")
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().filter(pk=comment.pk).first()
+        if comment is None or not comment.is_pending():
+            return
+        if result.verdict == spam.Verdict.ERROR:
+            comment.record("spam_check_failed", error=result.error, recheck=True)
+        elif result.verdict in (spam.Verdict.SPAM, spam.Verdict.DISCARD):
+            comment.record_spam_check(result.verdict, result.payload)
+            comment.add_reasons(f"akismet_{result.verdict}")
+            comment.mark_spam(blatant=result.verdict == spam.Verdict.DISCARD)
+        else:
+            comment.record_spam_check(result.verdict, result.payload)
+
+
+def enqueue_rechecks(comment_ids):
+    """Queue the re-check of these comments, 100 per task as WordPress does; the batch count."""
+    batches = [
+        comment_ids[i : i + RECHECK_BATCH] for i in range(0, len(comment_ids), RECHECK_BATCH)
+    ]
+    for batch in batches:
+        recheck_batch.enqueue(batch)
+    return len(batches)
+
+
+@task
+def purge_comments():
+    """Delete spam and removed comments past their retention period (see comments.retention)."""
+    return retention.purge().pk
+
+
+@task
+def anonymize_comments():
+    """Anonymize approved comments past COMMENTS_ANONYMIZE_AFTER_DAYS."""
+    return retention.anonymize().pk
 
 
 def schedule(the_task, when, *args, **kwargs):

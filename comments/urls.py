@@ -6,5 +6,6 @@ app_name = "comments"
 
 urlpatterns = [
     path("comments/post/<int:pk>/", views.post_comment, name="post"),
+    path("comments/report/<int:pk>/", views.report_comment, name="report"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),
 ]

@@ -1,8 +1,10 @@
+import datetime
 from http import HTTPStatus
 
 from django.conf import settings
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -10,8 +12,8 @@ from articles.models import Article
 from articles.views import ArticleDetailView
 from comments import rules, spam, tasks
 from comments.cookies import remember_author, remember_pending
-from comments.forms import CommentForm
-from comments.models import Reason
+from comments.forms import CommentForm, ReportForm
+from comments.models import Comment, Reason, Report
 from comments.templatetags.comment_tags import comment_url
 
 
@@ -80,6 +82,28 @@ def article_page(request, article, form, status):
     return response
 
 
+@require_POST
+def report_comment(request, pk):
+    """A reader reports a published comment; a plain form, limited per IP address."""
+    comment = get_object_or_404(
+        Comment.objects.approved().filter(article__in=Article.objects.published()), pk=pk
+    )
+    form = ReportForm(request.POST)
+    context = {"comment": comment, "article": comment.article, "form": form,
+               "report_reasons": Report.Reason.choices}  # fmt: skip
+    if not form.is_valid():
+        return render(request, "comments/reported.html", context, status=HTTPStatus.BAD_REQUEST)
+    ip = rules.client_ip(request) or None
+    hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    if Report.objects.from_ip_since(ip, hour_ago).count() >= settings.COMMENTS_REPORTS_PER_HOUR:
+        context["too_many"] = True
+        return render(
+            request, "comments/reported.html", context, status=HTTPStatus.TOO_MANY_REQUESTS
+        )
+    context["already"] = comment.report(ip, **form.cleaned_data) is None
+    return render(request, "comments/reported.html", context)
+
+
 class PrivacyView(TemplateView):
     template_name = "comments/privacy.html"
 
@@ -89,5 +113,6 @@ class PrivacyView(TemplateView):
             pending_cookie_days=settings.COMMENTS_PENDING_COOKIE_DAYS,
             anonymize_after_days=settings.COMMENTS_ANONYMIZE_AFTER_DAYS,
             spam_purge_days=settings.COMMENTS_SPAM_PURGE_DAYS,
+            blatant_purge_days=settings.COMMENTS_BLATANT_PURGE_DAYS,
             **kwargs,
         )

@@ -11,6 +11,7 @@ whatever it is). ``closed_url`` is an address where nothing listens (connection 
 """
 
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -39,7 +40,7 @@ class FakeAkismet:
         self.verdict = None
         self.delay = 2.0
         self.requests = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -102,6 +103,14 @@ class FakeAkismet:
         ):
             return "spam"
         return "ham"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Says nothing when a client hangs up first (as a timed-out client does)."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _handler(fake):

@@ -10,11 +10,14 @@ from collections import defaultdict
 from django import template
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, Min
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comments import cookies, rules, spam
 from comments.forms import CommentForm
-from comments.models import Comment
+from comments.models import Comment, Report
 
 register = template.Library()
 
@@ -40,6 +43,7 @@ def comment_section(context, article):
         "form": comment_form(request, article, reply_to),
         "reply_to": reply_to,
         "akismet_enabled": spam.is_enabled(),
+        "report_reasons": Report.Reason.choices,
         "request": request,
     }
 
@@ -114,6 +118,47 @@ def comment_form(request, article, reply_to):
     if reply_to is not None:
         initial["parent"] = reply_to.pk
     return CommentForm(article=article, initial=initial)
+
+
+@register.inclusion_tag("admin/comments/_summary.html", takes_context=True)
+def moderation_summary(context):
+    """The queue's size and age, and the comment settings, for moderators on the admin index."""
+    user = context["request"].user
+    if not user.has_perm("comments.view_comment"):
+        return {"shown": False}
+    queue = Comment.objects.pending().aggregate(size=Count("pk"), oldest=Min("submitted_at"))
+    return {
+        "shown": True,
+        "size": queue["size"],
+        "oldest": queue["oldest"],
+        "queue_url": reverse("admin:comments_comment_changelist"),
+        "settings": comment_settings(),
+    }
+
+
+def comment_settings():
+    """The site-wide comment settings (from settings.py and the environment), as label/value."""
+    close = settings.COMMENTS_CLOSE_AFTER_DAYS
+    return [
+        (_("Close comments on articles older than"), _days(close) if close else _("never")),
+        (_("Hold comments with this many links"), settings.COMMENTS_LINK_LIMIT),
+        (_("Hold a commenter's first comment"), _yes_no(settings.COMMENTS_HOLD_FIRST_TIME)),
+        (_("Reply depth"), settings.COMMENTS_THREAD_DEPTH),
+        (_("Top-level comments per page"), settings.COMMENTS_PAGE_SIZE),
+        (_("Reports that send a comment back to the queue"), settings.COMMENTS_REPORT_THRESHOLD),
+        (_("Delete spam and removed comments after"), _days(settings.COMMENTS_SPAM_PURGE_DAYS)),
+        (_("Delete blatant spam after"), _days(settings.COMMENTS_BLATANT_PURGE_DAYS)),
+        (_("Anonymize approved comments after"), _days(settings.COMMENTS_ANONYMIZE_AFTER_DAYS)),
+        (_("Akismet spam check"), _yes_no(spam.is_enabled())),
+    ]
+
+
+def _days(count):
+    return ngettext("%(days)d day", "%(days)d days", count) % {"days": count}
+
+
+def _yes_no(value):
+    return _("on") if value else _("off")
 
 
 @register.simple_tag

@@ -2,6 +2,7 @@ import itertools
 import time
 
 import pytest
+from django.test import TestCase
 
 from comments.forms import sign_timestamp
 from comments.models import Comment
@@ -92,3 +93,43 @@ def approved_comment(article, **fields):
     )
     comment.approve()
     return comment
+
+
+def held_comment(article, *reasons, **fields):
+    """A comment in the queue, held for ``reasons`` (first-time commenter by default).
+
+    Akismet is off for it, unless it is held as awaiting a spam check.
+    """
+    n = next(_addresses)
+    awaiting = "awaiting_spam_check" in reasons
+    values = {"name": f"Held {n}", "email": f"held{n}@example.net", "body": f"Held text {n}.",
+              "ip": f"203.0.113.{n % 250 + 1}", "akismet": "unchecked" if awaiting else "disabled",
+              **fields}  # fmt: skip
+    comment = Comment.objects.create(article=article, **values)
+    comment.record("submitted", ip=comment.ip)
+    comment.hold(*(reasons or ["first_time"]))
+    return comment
+
+
+def checked_comment(fake_akismet, article, verdict="ham", **fields):
+    """A comment Akismet has judged (through the fake server), with its stored payload."""
+    from comments import spam
+
+    comment = held_comment(article, **fields)
+    fake_akismet.verdict = verdict
+    result = spam.check(comment)
+    fake_akismet.verdict = None
+    comment.record_spam_check(result.verdict, result.payload)
+    if verdict != "ham":
+        comment.mark_spam(blatant=verdict == "discard")
+    return comment
+
+
+def act(client, action, *comments, seen=None, path="/admin/comments/comment/"):
+    """Run a queue action by POST, as the changelist's form sends it."""
+    data = {"action": action, "_selected_action": [c.pk for c in comments], "index": 0}
+    for comment, status in (seen or {}).items():
+        data[f"seen-{comment.pk}"] = status
+    # On-commit work (the Akismet corrections) runs as it would after a real commit.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(path, data, follow=True)

@@ -95,14 +95,14 @@ def test_moderators_get_one_email_per_held_comment_with_a_link_to_it(
 
 
 def test_moderators_email_is_plain_text_with_readable_reasons(moderators, post, article):
-    article.title = "The mayor's \"cool streets\" plan & you"
+    article.title = 'The mayor\'s "cool streets" plan & you'
     article.save()
     post(article, name="O'Neill", body="Read <this> & that.", url="https://example.org/a")
 
     [message] = mail.outbox
     assert message.subject == (
         "[The Newsroom Ledger] Comment held for review: O'Neill on "
-        "\u201cThe mayor's \"cool streets\" plan & you\u201d"
+        '\u201cThe mayor\'s "cool streets" plan & you\u201d'
     )
     assert "Why it was held: First comment from this e-mail address\n" in message.body
     assert "Read <this> & that." in message.body

@@ -42,3 +42,26 @@ def test_seeding_twice_changes_nothing(seeded):
 
     assert list(Comment.objects.values_list("pk", "status").order_by("pk")) == before
     assert Rule.objects.count() == 2
+
+
+def test_the_queue_has_a_reported_comment_back_in_the_queue_and_one_still_published(seeded):
+    reported = Comment.objects.reported()
+
+    assert reported.filter(status="pending", reasons__icontains='"reported"').count() == 1
+    assert reported.filter(status="approved").count() == 1
+
+
+def test_seeding_twice_adds_no_reports(seeded):
+    from comments.models import Report
+
+    before = Report.objects.count()
+    call_command("seed_comments", stdout=io.StringIO())
+
+    assert Report.objects.count() == before == 4
+
+
+def test_only_replies_have_a_parent_and_it_is_on_the_same_article(seeded):
+    replies = Comment.objects.filter(parent__isnull=False).select_related("parent")
+
+    assert replies.count() == 11
+    assert all(reply.parent.article_id == reply.article_id for reply in replies)

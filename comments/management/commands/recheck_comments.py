@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand
 
 from comments.models import Comment
-from comments.tasks import check_comment, notify_moderators
+from comments.tasks import check_comment, notify_moderators, send_akismet_feedback
 
 
 class Command(BaseCommand):
     help = (
-        "Check again the comments Akismet could not check (sending recheck_reason=retry), and "
-        "e-mail moderators about held comments they were not told about. For cron."
+        "Check again the comments Akismet could not check (sending recheck_reason=retry), "
+        "e-mail moderators about held comments they were not told about, and send Akismet the "
+        "moderators' corrections (spam / not spam) that could not be sent. For cron."
     )
 
     def add_arguments(self, parser):
@@ -26,8 +27,11 @@ class Command(BaseCommand):
         unsent = list(Comment.objects.awaiting_notification().values_list("pk", flat=True))
         for pk in unsent:
             notify_moderators.call(pk)
+        corrections = list(Comment.objects.feedback_due().values_list("pk", flat=True))
+        for pk in corrections:
+            send_akismet_feedback.call(pk)
         still = Comment.objects.awaiting_spam_check().count()
         self.stdout.write(
             f"Re-checked {checked} comment(s); {still} still awaiting a spam check. "
-            f"Tried {len(unsent)} moderator e-mail(s)."
+            f"Tried {len(unsent)} moderator e-mail(s) and {len(corrections)} Akismet correction(s)."
         )

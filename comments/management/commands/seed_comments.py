@@ -3,6 +3,8 @@
 Comments marked "approved" are approved with the model's verb, as a moderator would; comments
 marked "posted" go through the moderation rules like a new comment, so they end up held (with
 their reasons) or spam. A comment already there (same article, e-mail and text) is left alone.
+Readers' reports are added with the model's verb too: three on one comment send it back to the
+queue, as they would on the site.
 """
 
 import datetime
@@ -37,9 +39,18 @@ class Command(BaseCommand):
                 if article is None:
                     continue
                 comment, created = self.load(row, article, refs)
-                refs[row.get("ref")] = comment
+                if "ref" in row:
+                    refs[row["ref"]] = comment
                 made += created
-        self.stdout.write(f"Demo comments: {made} added.")
+            reports = sum(self.report(row, refs) for row in data.get("reports", []))
+        self.stdout.write(f"Demo comments: {made} added; {reports} reader report(s) added.")
+
+    def report(self, row, refs):
+        """A reader's report, through the verb; one per address, so running again adds none."""
+        comment = refs.get(row["comment"])
+        if comment is None:
+            return 0
+        return comment.report(row["ip"], row["reason"], row.get("note", "")) is not None
 
     def load(self, row, article, refs):
         existing = Comment.objects.filter(
@@ -49,7 +60,7 @@ class Command(BaseCommand):
             return existing, False
         comment = Comment.objects.create(
             article=article,
-            parent=refs.get(row.get("reply_to")),
+            parent=refs[row["reply_to"]] if "reply_to" in row else None,
             name=row["name"],
             email=row["email"],
             url=row.get("url", ""),

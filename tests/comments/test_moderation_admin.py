@@ -1,0 +1,505 @@
+"""The moderation queue in the admin: views, actions by POST, the comment's page, per role."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.utils import timezone
+
+from articles.models import Article
+from comments.models import Comment, CommentEvent, Report
+from tests.comments.conftest import act, approved_comment, held_comment
+from tests.factories import ArticleFactory, SectionFactory
+
+CHANGELIST = "/admin/comments/comment/"
+
+
+def change_page(comment):
+    return f"{CHANGELIST}{comment.pk}/change/"
+
+
+def kinds(comment):
+    return list(comment.events.values_list("kind", flat=True))
+
+
+@pytest.fixture
+def mo(client, moderator):
+    client.force_login(moderator)
+    return moderator
+
+
+# The views of the queue.
+
+
+def test_the_queue_shows_pending_comments_oldest_first_by_default(client, mo, article):
+    with time_machine.travel(timezone.now() - datetime.timedelta(hours=3)):
+        older = held_comment(article, body="I came first.")
+    newer = held_comment(article, body="I came second.")
+    approved_comment(article, body="Already on the page.")
+
+    html = client.get(CHANGELIST).content.decode()
+
+    assert html.index("I came first.") < html.index("I came second.")
+    assert "Already on the page." not in html
+    assert older.ip in html and newer.email in html
+    assert "First comment from this e-mail address" in html
+    assert "3\xa0hours" in html
+
+
+def test_each_view_of_the_queue_shows_its_live_count(client, mo, article):
+    held_comment(article)
+    held_comment(article, "awaiting_spam_check")
+    approved_comment(article)
+    spam = held_comment(article)
+    spam.mark_spam()
+    blatant = held_comment(article)
+    blatant.mark_spam(blatant=True)
+    removed = approved_comment(article, email="gone@example.net")
+    removed.remove()
+
+    html = client.get(CHANGELIST).content.decode()
+
+    for label in ["Pending (2)", "Awaiting spam check (1)", "Approved (1)", "Spam (1)",
+                  "Blatant spam (1)", "Removed (1)", "Reported (0)", "All (6)"]:  # fmt: skip
+        assert label in html
+
+
+@pytest.mark.parametrize(
+    ("view", "shown"),
+    [
+        ("awaiting", {"awaiting"}),
+        ("spam", {"spam"}),
+        ("blatant", {"blatant"}),
+        ("removed", {"removed"}),
+        ("approved", {"approved"}),
+        ("all", {"held", "awaiting", "spam", "blatant", "removed", "approved"}),
+    ],
+)
+def test_each_view_lists_only_its_comments(client, mo, article, view, shown):
+    held_comment(article, body="held")
+    held_comment(article, "awaiting_spam_check", body="awaiting")
+    approved_comment(article, body="approved")
+    held_comment(article, body="spam").mark_spam()
+    held_comment(article, body="blatant").mark_spam(blatant=True)
+    held_comment(article, body="removed").remove()
+
+    html = client.get(CHANGELIST, {"status": view}).content.decode()
+
+    everything = {"held", "awaiting", "spam", "blatant", "removed", "approved"}
+    assert {body for body in everything if f">{body}</a>" in html} == shown
+
+
+def test_the_queue_filters_by_reason_article_and_section(client, mo, article):
+    other = ArticleFactory(title="Another story", section=SectionFactory(name="Sport"))
+    held_comment(article, "link_limit", body="Two links here.")
+    held_comment(other, "hold_word", body="A held word.")
+
+    by_reason = client.get(CHANGELIST, {"reason": "link_limit"}).content.decode()
+    by_article = client.get(CHANGELIST, {"article__id__exact": other.pk}).content.decode()
+    by_section = client.get(
+        CHANGELIST, {"article__section__id__exact": other.section_id}
+    ).content.decode()
+
+    assert "Two links here." in by_reason and "A held word." not in by_reason
+    assert "A held word." in by_article and "Two links here." not in by_article
+    assert "A held word." in by_section and "Two links here." not in by_section
+
+
+def test_a_search_looks_through_every_status(client, mo, article):
+    approved_comment(article, email="known@example.net", body="Known reader.")
+    held_comment(article, ip="198.51.100.77", body="From a known address.")
+
+    by_email = client.get(CHANGELIST, {"q": "known@example.net"}).content.decode()
+    by_ip = client.get(CHANGELIST, {"q": "198.51.100.77"}).content.decode()
+
+    assert "Known reader." in by_email and "From a known address." not in by_email
+    assert "From a known address." in by_ip
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_queue_runs_the_same_queries_whatever_its_length(
+    client, mo, article, size, django_assert_num_queries
+):
+    for n in range(size):
+        held_comment(ArticleFactory() if n % 2 else article)
+    client.get(CHANGELIST)  # Warm up the content-type and permission caches.
+
+    # session, user, user's and groups' permissions, the views' counts, the article and section
+    # filters' choices, two counts, the page and its open reports
+    with django_assert_num_queries(11):
+        response = client.get(CHANGELIST)
+
+    assert response.status_code == 200
+
+
+def test_the_reported_view_shows_the_reports(client, mo, article):
+    comment = approved_comment(article, body="Reported words.")
+    comment.report("192.0.2.1", "abuse", "Insults another reader.")
+    approved_comment(article, body="Nobody minds this.", email="fine@example.net")
+
+    html = client.get(CHANGELIST, {"status": "reported"}).content.decode()
+
+    assert "Reported words." in html and "Nobody minds this." not in html
+    assert "Abusive or hateful: Insults another reader." in html
+
+
+# Actions, each through the changelist's POST.
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "end", "event"),
+    [
+        ("pending", "approve_selected", "approved", "approved"),
+        ("approved", "unapprove_selected", "pending", "unapproved"),
+        ("pending", "mark_spam_selected", "spam", "marked_spam"),
+        ("spam", "not_spam_selected", "approved", "approved"),
+        ("approved", "remove_selected", "removed", "removed"),
+        ("removed", "restore_selected", "approved", "restored"),
+    ],
+)
+def test_every_action_changes_the_status_and_records_who_did_it(
+    client, mo, article, start, action, end, event
+):
+    comment = approved_comment(article)
+    {"pending": comment.unapprove, "spam": comment.mark_spam, "removed": comment.remove}.get(
+        start, lambda: None
+    )()
+
+    response = act(client, action, comment)
+
+    comment.refresh_from_db()
+    assert comment.status == end
+    last = comment.events.last()
+    assert (last.kind, last.actor, last.data["previous"]) == (event, mo, start)
+    assert "1 comment" in response.content.decode()
+
+
+def test_an_action_reports_how_many_comments_it_changed(client, mo, article):
+    comments = [held_comment(article) for _ in range(3)]
+
+    response = act(client, "approve_selected", *comments)
+
+    assert "3 comments approved." in response.content.decode()
+    assert Comment.objects.approved().count() == 3
+
+
+def test_an_action_that_does_not_apply_skips_the_comment_and_says_so(client, mo, article):
+    comment = approved_comment(article)
+
+    html = act(client, "restore_selected", comment).content.decode()
+
+    assert "1 comment skipped: “Restore” does not apply to it." in html
+    assert kinds(comment) == ["approved"]
+
+
+def test_restore_returns_a_removed_comment_to_the_status_it_had(client, mo, article):
+    held = held_comment(article)
+    held.remove()
+
+    act(client, "restore_selected", held)
+
+    held.refresh_from_db()
+    assert held.is_pending()
+
+
+def test_moderators_cannot_delete_comments(client, mo, article):
+    comment = held_comment(article)
+
+    response = client.get(CHANGELIST)
+    act(client, "delete_selected", comment)
+    delete_page = client.post(f"{CHANGELIST}{comment.pk}/delete/", {"post": "yes"})
+
+    assert "delete_selected" not in response.content.decode()
+    assert delete_page.status_code == 403
+    assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+def test_moderators_do_not_see_the_personal_data_actions(client, mo, article):
+    held_comment(article)
+
+    html = client.get(CHANGELIST).content.decode()
+
+    assert "approve_selected" in html and "recheck_selected" in html
+    assert "export_commenters" not in html
+    assert "erase_commenters_keep_text" not in html
+
+
+def test_a_user_who_may_only_view_comments_gets_no_actions(client, moderator, article):
+    moderator.groups.clear()
+    moderator.user_permissions.add(Permission.objects.get(codename="view_comment"))
+    client.force_login(moderator)
+    comment = held_comment(article)
+
+    html = client.get(CHANGELIST).content.decode()
+    act(client, "approve_selected", comment)
+
+    assert "approve_selected" not in html
+    assert Comment.objects.get(pk=comment.pk).is_pending()
+
+
+def test_check_with_akismet_now_sends_pending_comments_in_batches_of_100(
+    client, mo, article, fake_akismet, dummy_tasks
+):
+    comments = [held_comment(article) for _ in range(101)]
+    approved = approved_comment(article)
+
+    html = act(client, "recheck_selected", *comments, approved).content.decode()
+
+    assert "101 pending comments sent to Akismet (2 batches)." in html
+    assert [len(r.args[0]) for r in dummy_tasks.results] == [100, 1]
+
+
+def test_check_with_akismet_now_marks_spam_what_akismet_now_calls_spam(
+    client, mo, article, fake_akismet
+):
+    spammy = held_comment(article, name="akismet-guaranteed-spam")
+    fine = held_comment(article)
+
+    act(client, "recheck_selected", spammy, fine)
+
+    spammy.refresh_from_db()
+    fine.refresh_from_db()
+    assert spammy.is_spam() and spammy.akismet == "spam"
+    assert fine.is_pending() and fine.akismet == "ham"
+    checks = fake_akismet.hits("/1.1/comment-check")
+    assert {c.form["recheck_reason"] for c in checks} == {"recheck_queue"}
+
+
+def test_check_with_akismet_now_says_when_akismet_is_off(client, mo, article):
+    html = act(client, "recheck_selected", held_comment(article)).content.decode()
+
+    assert "Akismet is off" in html
+
+
+# Two moderators at once.
+
+
+def test_the_first_of_two_moderators_wins_and_the_second_is_told(client, mo, article):
+    comment = held_comment(article)
+    # Both saw it pending; the first approves, the second (a moment later) marks it spam.
+    act(client, "approve_selected", comment, seen={comment: "pending"})
+
+    html = act(client, "mark_spam_selected", comment, seen={comment: "pending"}).content.decode()
+
+    comment.refresh_from_db()
+    assert comment.is_approved()
+    assert "another moderator acted on it first" in html
+    assert kinds(comment).count("marked_spam") == 0
+
+
+def test_the_same_decision_twice_is_made_once(client, mo, article):
+    comment = held_comment(article)
+
+    act(client, "approve_selected", comment, seen={comment: "pending"})
+    act(client, "approve_selected", comment, seen={comment: "pending"})
+
+    assert kinds(comment).count("approved") == 1
+
+
+# The comment's page.
+
+
+def test_the_comment_page_shows_text_timeline_payload_and_history(
+    client, mo, article, fake_akismet
+):
+    from tests.comments.conftest import checked_comment
+
+    comment = checked_comment(fake_akismet, article, body="A *long* and full text.")
+    comment.approve(by=mo)
+    approved_comment(article, email=comment.email, body="Earlier.")
+
+    html = client.get(change_page(comment)).content.decode()
+
+    assert "A <em>long</em> and full text." in html
+    for line in ["Submitted", "Held for moderation", "Spam-checked", "Approved", "by mo"]:
+        assert line in html
+    assert "&quot;comment_content&quot;: &quot;A *long* and full text.&quot;" in html
+    assert f"?email={comment.email.replace('@', '%40')}&amp;status=approved" in html
+
+
+def test_the_comment_page_offers_only_the_decisions_that_apply(client, mo, article):
+    comment = held_comment(article)
+
+    html = client.get(change_page(comment)).content.decode()
+
+    assert f"/admin/comments/comment/{comment.pk}/moderate/approve/" in html
+    assert f"/admin/comments/comment/{comment.pk}/moderate/restore/" not in html
+
+
+def test_a_decision_from_the_comment_page_is_applied_once(client, mo, article):
+    comment = held_comment(article)
+    url = f"{CHANGELIST}{comment.pk}/moderate/approve/"
+
+    first = client.post(url, {f"seen-{comment.pk}": "pending"}, follow=True)
+    second = client.post(
+        f"{CHANGELIST}{comment.pk}/moderate/remove/", {f"seen-{comment.pk}": "pending"}, follow=True
+    )
+
+    assert "1 comment approved." in first.content.decode()
+    assert "another moderator acted on it first" in second.content.decode()
+    assert Comment.objects.get(pk=comment.pk).is_approved()
+    assert client.get(url).status_code == 405
+
+
+def test_approve_everything_pending_from_a_commenter(client, mo, article):
+    mine = [held_comment(article, email="same@example.net") for _ in range(2)]
+    other = held_comment(article)
+
+    client.post(f"{CHANGELIST}{mine[0].pk}/commenter/approve/")
+
+    assert [c.status for c in Comment.objects.filter(email="same@example.net")] == ["approved"] * 2
+    assert Comment.objects.get(pk=other.pk).is_pending()
+
+
+def test_mark_everything_from_a_commenter_as_spam(client, mo, article):
+    held = held_comment(article, email="spammer@example.net")
+    published = approved_comment(article, email="spammer@example.net")
+
+    response = client.post(f"{CHANGELIST}{held.pk}/commenter/mark_spam/", follow=True)
+
+    assert "2 comments marked as spam." in response.content.decode()
+    assert Comment.objects.get(pk=published.pk).is_spam()
+    assert Comment.objects.get(pk=held.pk).events.last().actor == mo
+
+
+def test_commenter_actions_need_the_change_permission(client, reporter, article):
+    comment = held_comment(article)
+    client.force_login(reporter)
+
+    response = client.post(f"{CHANGELIST}{comment.pk}/commenter/approve/")
+
+    assert response.status_code == 403
+    assert Comment.objects.get(pk=comment.pk).is_pending()
+
+
+def test_a_moderator_edits_the_text_and_the_original_stays_in_the_audit_trail(client, mo, article):
+    comment = held_comment(article, body="Call me on 555-0100, its realy urgent.")
+
+    client.post(
+        change_page(comment),
+        {
+            "name": comment.name,
+            "url": "",
+            "body": "Its really urgent.",
+            "reports-TOTAL_FORMS": 0,
+            "reports-INITIAL_FORMS": 0,
+        },  # fmt: skip
+    )
+
+    comment.refresh_from_db()
+    assert comment.body == "Its really urgent."
+    assert comment.body_html == "<p>Its really urgent.</p>"
+    edit = comment.events.get(kind="edited")
+    assert edit.actor == mo
+    assert edit.data == {
+        "before": {"body": "Call me on 555-0100, its realy urgent."},
+        "after": {"body": "Its really urgent."},
+    }
+
+
+def test_a_moderator_puts_a_comment_on_legal_hold(client, mo, article):
+    comment = held_comment(article)
+
+    client.post(
+        change_page(comment),
+        {
+            "name": comment.name,
+            "url": "",
+            "body": comment.body,
+            "legal_hold": "on",
+            "reports-TOTAL_FORMS": 0,
+            "reports-INITIAL_FORMS": 0,
+        },  # fmt: skip
+    )
+
+    comment.refresh_from_db()
+    assert comment.legal_hold
+    assert comment.events.get(kind="legal_hold").data == {"on": True}
+
+
+# Roles, the admin index, and the article policy.
+
+
+def test_a_reporter_sees_no_queue_and_no_queue_summary(client, reporter):
+    client.force_login(reporter)
+
+    assert client.get(CHANGELIST).status_code == 403
+    assert "Comment queue" not in client.get("/admin/").content.decode()
+
+
+def test_a_moderator_cannot_publish_or_edit_articles(client, mo, article):
+    article.unpublish()
+
+    listing = client.get("/admin/articles/article/").content.decode()
+    client.post("/admin/articles/article/", {"action": "publish", "_selected_action": [article.pk]})
+
+    assert 'value="publish"' not in listing
+    assert client.get(f"/admin/articles/article/{article.pk}/change/").status_code == 200
+    assert not Article.objects.get(pk=article.pk).is_published()
+
+
+def test_the_admin_index_shows_the_queue_size_and_oldest_age(client, mo, article):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=2)):
+        held_comment(article)
+    held_comment(article)
+
+    html = client.get("/admin/").content.decode()
+
+    assert "2 comments await a moderator" in html
+    assert "the oldest has waited 2\xa0days" in html
+    assert "Hold comments with this many links" in html
+    assert "Akismet is off" in html
+
+
+def test_a_moderator_closes_and_premoderates_articles(client, mo, article):
+    other = ArticleFactory()
+    url = "/admin/comments/articlecommentpolicy/"
+
+    client.post(url, {"action": "set_closed", "_selected_action": [article.pk]})
+    client.post(url, {"action": "set_premoderated", "_selected_action": [other.pk]})
+
+    article.refresh_from_db()
+    other.refresh_from_db()
+    assert article.comment_policy == "closed"
+    assert other.comment_policy == "premoderated"
+    assert client.get(f"{url}{article.pk}/change/").status_code == 200
+
+
+def test_the_policy_page_changes_only_the_comment_policy(client, mo, article):
+    title = article.title
+
+    client.post(
+        f"/admin/comments/articlecommentpolicy/{article.pk}/change/",
+        {"title": "Hijacked", "comment_policy": "premoderated"},
+    )
+
+    article.refresh_from_db()
+    assert (article.title, article.comment_policy) == (title, "premoderated")
+
+
+def test_approving_a_first_time_commenter_trusts_their_address_next_time(
+    client, mo, article, post, settings
+):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    reader = Client()
+    first = post(article, email="new@example.net", using=reader).comment
+    assert first.reasons == ["first_time"]
+
+    act(client, "approve_selected", first)
+    second = post(article, email="new@example.net", body="My second one.", using=reader).comment
+
+    assert second.is_approved()
+    assert second.reasons == []
+
+
+def test_a_moderators_decision_settles_the_open_reports(client, mo, article):
+    comment = approved_comment(article)
+    comment.report("192.0.2.1", "spam")
+
+    act(client, "unapprove_selected", comment)
+
+    assert not Report.objects.open().exists()
+    assert not Comment.objects.reported().exists()
+    assert CommentEvent.objects.filter(kind="unapproved", actor=mo).exists()
