@@ -6,192 +6,35 @@ the status the moderator saw (``seen-<pk>``), so the first of two moderators win
 """
 
 import json
-from dataclasses import dataclass
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
-from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from comments import retention, spam, tasks
-from comments.models import (
-    ArticleCommentPolicy,
-    Comment,
-    PurgeLog,
-    Reason,
-    Report,
-    Rule,
+from comments.admin.actions import (
+    CHANGELIST,
+    MOVE_ACTIONS,
+    MOVES,
+    MOVES_BY_NAME,
+    SEEN,
+    S,
+    apply_move,
+    erase_action,
+    export_commenters,
+    recheck_selected,
+    report_move,
 )
-
-CHANGELIST = "admin:comments_comment_changelist"
-SEEN = "seen-"
-S = Comment.Status
-
-
-@dataclass(frozen=True)
-class Move:
-    """One moderator decision: the verb it calls and the statuses it applies to."""
-
-    name: str
-    verb: str
-    sources: tuple
-    label: str
-    done: object  # the lazy message, with %(count)d
-
-
-def _done(singular, plural):
-    return ngettext_lazy(singular, plural, "count")
-
-
-MOVES = [
-    Move("approve", "approve", (S.PENDING, S.SPAM, S.REMOVED), _("Approve"),
-         _done("%(count)d comment approved.", "%(count)d comments approved.")),
-    Move("unapprove", "unapprove", (S.APPROVED,), _("Unapprove"),
-         _done("%(count)d comment sent back to the queue.",
-               "%(count)d comments sent back to the queue.")),
-    Move("mark_spam", "mark_spam", (S.PENDING, S.APPROVED, S.REMOVED), _("Mark as spam"),
-         _done("%(count)d comment marked as spam.", "%(count)d comments marked as spam.")),
-    Move("not_spam", "approve", (S.SPAM,), _("Not spam"),
-         _done("%(count)d comment approved as not spam.",
-               "%(count)d comments approved as not spam.")),
-    Move("remove", "remove", (S.PENDING, S.APPROVED, S.SPAM), _("Remove"),
-         _done("%(count)d comment removed.", "%(count)d comments removed.")),
-    Move("restore", "restore", (S.REMOVED,), _("Restore"),
-         _done("%(count)d comment restored.", "%(count)d comments restored.")),
-]  # fmt: skip
-MOVES_BY_NAME = {move.name: move for move in MOVES}
-
-
-def apply_move(request, move, pks):
-    """Apply ``move`` to each comment; returns (applied, stale, skipped) counts."""
-    counts = {"applied": 0, "stale": 0, "skipped": 0}
-    for pk in pks:
-        expected = request.POST.get(f"{SEEN}{pk}") or None
-        comment, applied = Comment.objects.moderate(
-            pk, move.verb, request.user, move.sources, expected
-        )
-        if applied:
-            counts["applied"] += 1
-        elif comment is not None:
-            changed = expected is not None and comment.status != expected
-            counts["stale" if changed else "skipped"] += 1
-    return counts
-
-
-def report_move(modeladmin, request, move, counts):
-    done = counts["applied"]
-    if done or not (counts["stale"] or counts["skipped"]):
-        modeladmin.message_user(request, move.done % {"count": done})
-    if counts["stale"]:
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "%(count)d comment was not changed: another moderator acted on it first. "
-                "Look at it again before deciding.",
-                "%(count)d comments were not changed: another moderator acted on them first. "
-                "Look at them again before deciding.",
-                counts["stale"],
-            )
-            % {"count": counts["stale"]},
-            messages.WARNING,
-        )
-    if counts["skipped"]:
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "%(count)d comment skipped: “%(action)s” does not apply to it.",
-                "%(count)d comments skipped: “%(action)s” does not apply to them.",
-                counts["skipped"],
-            )
-            % {"count": counts["skipped"], "action": move.label},
-            messages.WARNING,
-        )
-
-
-def _move_action(move):
-    @admin.action(description=move.label, permissions=["change"])
-    def action(modeladmin, request, queryset):
-        pks = list(queryset.values_list("pk", flat=True))
-        report_move(modeladmin, request, move, apply_move(request, move, pks))
-
-    action.__name__ = f"{move.name}_selected"
-    return action
-
-
-MOVE_ACTIONS = [_move_action(move) for move in MOVES]
-
-
-@admin.action(description=_("Check with Akismet now (pending only)"), permissions=["change"])
-def recheck_selected(modeladmin, request, queryset):
-    if not spam.is_enabled():
-        modeladmin.message_user(
-            request, gettext("Akismet is off: there is nothing to check with."), messages.ERROR
-        )
-        return
-    pks = list(queryset.pending().values_list("pk", flat=True))
-    batches = tasks.enqueue_rechecks(pks)
-    modeladmin.message_user(
-        request,
-        ngettext(
-            "%(count)d pending comment sent to Akismet (%(batches)d batch).",
-            "%(count)d pending comments sent to Akismet (%(batches)d batches).",
-            len(pks),
-        )
-        % {"count": len(pks), "batches": batches},
-    )
-
-
-@admin.action(
-    description=_("Export the commenters' personal data (JSON)"),
-    permissions=["manage_personal_data"],
-)
-def export_commenters(modeladmin, request, queryset):
-    emails = sorted({e.lower() for e in queryset.values_list("email", flat=True) if e})
-    data = [retention.export_commenter(email, by=request.user) for email in emails]
-    response = HttpResponse(
-        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
-        content_type="application/json",
-    )
-    response["Content-Disposition"] = 'attachment; filename="commenter-data.json"'
-    return response
-
-
-def _erase_action(keep_text):
-    description = (
-        _("Erase the commenters' personal data, keep the text")
-        if keep_text
-        else _("Erase the commenters' personal data and their text")
-    )
-
-    @admin.action(description=description, permissions=["manage_personal_data"])
-    def action(modeladmin, request, queryset):
-        emails = sorted({e.lower() for e in queryset.values_list("email", flat=True) if e})
-        count = sum(
-            retention.erase_commenter(email, keep_text=keep_text, by=request.user)
-            for email in emails
-        )
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "Personal data erased from %(count)d comment.",
-                "Personal data erased from %(count)d comments.",
-                count,
-            )
-            % {"count": count},
-        )
-
-    action.__name__ = "erase_commenters_keep_text" if keep_text else "erase_commenters_and_text"
-    return action
+from comments.models import Comment, Reason, Report
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -287,7 +130,7 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ["body", "name", "email", "ip"]
     ordering = ["submitted_at", "pk"]
     actions = [*MOVE_ACTIONS, recheck_selected, export_commenters,
-               _erase_action(keep_text=True), _erase_action(keep_text=False)]  # fmt: skip
+               erase_action(keep_text=True), erase_action(keep_text=False)]  # fmt: skip
     inlines = [ReportInline]
     editable_fields = ["name", "url", "body"]
     readonly_fields = ["article", "parent", "status", "email", "reason_list", "akismet_label",
@@ -485,97 +328,12 @@ def commenter_history(comment):
             .order_by()
         )
         links = [
-            (label, counts.get(status, 0), _changelist_url({field: value, "status": status}))
+            (label, counts.get(status, 0), changelist_url({field: value, "status": status}))
             for status, label in S.choices
         ]
         rows.append({"field": field, "value": value, "links": links})
     return rows
 
 
-def _changelist_url(query):
+def changelist_url(query):
     return f"{reverse(CHANGELIST)}?{urlencode(query)}"
-
-
-@admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
-    list_display = ["value", "kind", "note", "created_at"]
-    list_filter = ["kind"]
-    search_fields = ["value", "note"]
-
-
-@admin.register(PurgeLog)
-class PurgeLogAdmin(admin.ModelAdmin):
-    list_display = ["ran_at", "kind", "spam", "blatant", "removed", "replies_kept",
-                    "anonymized", "on_legal_hold"]  # fmt: skip
-    list_filter = ["kind"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def _policy_action(policy, description):
-    @admin.action(description=description, permissions=["change"])
-    def action(modeladmin, request, queryset):
-        for article in queryset:
-            article.set_comment_policy(policy)
-            modeladmin.log_change(request, article, [{"changed": {"fields": ["comment_policy"]}}])
-        count = len(queryset)
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "Comment policy of %(count)d article set to “%(policy)s”.",
-                "Comment policy of %(count)d articles set to “%(policy)s”.",
-                count,
-            )
-            % {"count": count, "policy": policy.label},
-        )
-
-    action.__name__ = f"set_{policy.value}"
-    return action
-
-
-Policy = ArticleCommentPolicy.CommentPolicy
-
-
-@admin.register(ArticleCommentPolicy)
-class ArticleCommentPolicyAdmin(admin.ModelAdmin):
-    """Moderators open, close and pre-moderate comments per article, and nothing else."""
-
-    list_display = ["title", "section", "published_at", "pending_comments", "comment_policy"]
-    list_filter = ["comment_policy", "section"]
-    list_select_related = ["section"]
-    search_fields = ["title"]
-    ordering = ["-published_at", "-pk"]
-    fields = ["title", "section", "status", "published_at", "comment_policy"]
-    readonly_fields = ["title", "section", "status", "published_at"]
-    actions = [
-        _policy_action(Policy.CLOSED, _("Close comments")),
-        _policy_action(Policy.OPEN, _("Open comments")),
-        _policy_action(Policy.PREMODERATED, _("Pre-moderate comments (hold every new one)")),
-    ]
-
-    def get_queryset(self, request):
-        pending = Count("comments", filter=Q(comments__status=S.PENDING))
-        return super().get_queryset(request).annotate(pending=pending)
-
-    @admin.display(description=_("pending comments"), ordering="pending")
-    def pending_comments(self, article):
-        if not article.pending:
-            return 0
-        url = _changelist_url({"article__id__exact": article.pk, "status": "pending"})
-        return format_html('<a href="{}">{}</a>', url, article.pending)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        obj.set_comment_policy(obj.comment_policy)

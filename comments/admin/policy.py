@@ -1,0 +1,95 @@
+"""Moderators' rules, the retention log, and each article's comment policy."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from comments.admin.queue import changelist_url
+from comments.models import ArticleCommentPolicy, Comment, PurgeLog, Rule
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ["value", "kind", "note", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["value", "note"]
+
+
+@admin.register(PurgeLog)
+class PurgeLogAdmin(admin.ModelAdmin):
+    list_display = ["ran_at", "kind", "spam", "blatant", "removed", "replies_kept",
+                    "anonymized", "on_legal_hold"]  # fmt: skip
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _policy_action(policy, description):
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        for article in queryset:
+            article.set_comment_policy(policy)
+            modeladmin.log_change(request, article, [{"changed": {"fields": ["comment_policy"]}}])
+        count = len(queryset)
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "Comment policy of %(count)d article set to “%(policy)s”.",
+                "Comment policy of %(count)d articles set to “%(policy)s”.",
+                count,
+            )
+            % {"count": count, "policy": policy.label},
+        )
+
+    action.__name__ = f"set_{policy.value}"
+    return action
+
+
+Policy = ArticleCommentPolicy.CommentPolicy
+
+
+@admin.register(ArticleCommentPolicy)
+class ArticleCommentPolicyAdmin(admin.ModelAdmin):
+    """Moderators open, close and pre-moderate comments per article, and nothing else."""
+
+    list_display = ["title", "section", "published_at", "pending_comments", "comment_policy"]
+    list_filter = ["comment_policy", "section"]
+    list_select_related = ["section"]
+    search_fields = ["title"]
+    ordering = ["-published_at", "-pk"]
+    fields = ["title", "section", "status", "published_at", "comment_policy"]
+    readonly_fields = ["title", "section", "status", "published_at"]
+    actions = [
+        _policy_action(Policy.CLOSED, _("Close comments")),
+        _policy_action(Policy.OPEN, _("Open comments")),
+        _policy_action(Policy.PREMODERATED, _("Pre-moderate comments (hold every new one)")),
+    ]
+
+    def get_queryset(self, request):
+        pending = Count("comments", filter=Q(comments__status=Comment.Status.PENDING))
+        return super().get_queryset(request).annotate(pending=pending)
+
+    @admin.display(description=_("pending comments"), ordering="pending")
+    def pending_comments(self, article):
+        if not article.pending:
+            return 0
+        url = changelist_url({"article__id__exact": article.pk, "status": "pending"})
+        return format_html('<a href="{}">{}</a>', url, article.pending)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.set_comment_policy(obj.comment_policy)
