@@ -161,22 +161,10 @@ class Command(BaseCommand):
         return self.sync(Article, {"slug": story["slug"]}, update=True, **values)
 
     def set_bylines(self, article, authors):
-        if list(article.bylines.values_list("author_id", flat=True)) == [a.pk for a in authors]:
-            return
-        article.bylines.all().delete()
-        Byline.objects.bulk_create(
-            Byline(article=article, author=author, position=position)
-            for position, author in enumerate(authors)
-        )
+        set_ordered(article.bylines, Byline, "author", authors)
 
     def set_related(self, article, picks):
-        if list(article.picks.values_list("related_id", flat=True)) == [a.pk for a in picks]:
-            return
-        article.picks.all().delete()
-        RelatedPick.objects.bulk_create(
-            RelatedPick(article=article, related=related, position=position)
-            for position, related in enumerate(picks)
-        )
+        set_ordered(article.picks, RelatedPick, "related", picks)
 
     def set_faqs(self, article, faqs):
         article.faqs.exclude(question__in=[faq["question"] for faq in faqs]).delete()
@@ -261,6 +249,17 @@ class Command(BaseCommand):
             for row in logins:
                 self.stdout.write(f"  {row['username']:<10} {row['password']:<22} {row['group']}")
             self.stdout.write("(A password is set when its login is created; later runs keep it.)")
+
+
+def set_ordered(rows, model, field, targets):
+    """Make an article's ordered rows (bylines, picks) point at ``targets``, in that order."""
+    if list(rows.values_list(f"{field}_id", flat=True)) == [target.pk for target in targets]:
+        return
+    rows.all().delete()
+    model.objects.bulk_create(
+        model(article=rows.instance, position=position, **{field: target})
+        for position, target in enumerate(targets)
+    )
 
 
 # Reading the files
