@@ -65,3 +65,8 @@ def test_only_replies_have_a_parent_and_it_is_on_the_same_article(seeded):
 
     assert replies.count() == 11
     assert all(reply.parent.article_id == reply.article_id for reply in replies)
+
+
+def test_with_akismet_off_no_demo_comment_waits_for_a_spam_check(seeded):
+    assert not Comment.objects.awaiting_spam_check().exists()
+    assert set(Comment.objects.approved().values_list("akismet", flat=True)) == {"disabled"}
