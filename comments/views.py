@@ -14,7 +14,7 @@ from comments import rules, spam, tasks
 from comments.cookies import remember_author, remember_pending
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment, Reason, Report
-from comments.templatetags.comment_tags import comment_url
+from comments.templatetags.comment_tags import PAGE_PARAM
 
 
 @require_POST
@@ -38,6 +38,26 @@ def post_comment(request, pk):
         remember_pending(request, response, comment)
     remember_author(response, form.cleaned_data)
     return response
+
+
+def comment_url(comment):
+    """Where a comment shows on its article: the page of its thread, when there are pages."""
+    rows = Comment.objects.for_article(comment.article).values_list(
+        "pk", "parent_id", "status", "submitted_at"
+    )
+    threads = {pk: (parent, status, submitted) for pk, parent, status, submitted in rows}
+    root = comment.pk
+    while threads[root][0] is not None:
+        root = threads[root][0]
+    _parent, root_status, root_submitted = threads[root]
+    roots = [
+        row for row in threads.values() if row[0] is None and row[1] == Comment.Status.APPROVED
+    ]
+    size = settings.COMMENTS_PAGE_SIZE
+    if len(roots) + (root_status != Comment.Status.APPROVED) <= size:
+        return comment.get_absolute_url()
+    number = sum(submitted < root_submitted for _p, _s, submitted in roots) // size + 1
+    return f"{comment.article.get_absolute_url()}?{PAGE_PARAM}={number}#comment-{comment.pk}"
 
 
 def save_comment(request, form, ip):

@@ -93,19 +93,6 @@ def comment_page(roots, number):
     return paginator.get_page(number or default)
 
 
-def comment_url(comment):
-    """Where a comment shows on its article: the page of its thread, when there are pages."""
-    root = comment
-    while root.parent_id is not None:
-        root = root.parent
-    roots = Comment.objects.approved().for_article(comment.article).filter(parent=None)
-    size = settings.COMMENTS_PAGE_SIZE
-    if roots.count() + (not root.is_approved()) <= size:
-        return comment.get_absolute_url()
-    number = roots.filter(submitted_at__lt=root.submitted_at).count() // size + 1
-    return f"{comment.article.get_absolute_url()}?{PAGE_PARAM}={number}#comment-{comment.pk}"
-
-
 def comment_form(request, article, reply_to):
     """The form the reader posted (with its errors), or a new one, prefilled if they agreed."""
     form = getattr(request, "comment_form", None)

@@ -143,6 +143,25 @@ def test_a_new_comment_beyond_the_first_page_links_to_its_page(post, article, se
     assert response["Location"] == f"{URL}?cpage=2#comment-{response.comment.pk}"
 
 
+def test_a_deep_reply_links_to_the_page_of_its_thread_in_a_fixed_number_of_queries(
+    post, article, settings, django_assert_num_queries
+):
+    settings.COMMENTS_PAGE_SIZE = 2
+    first = add(article, minutes=0)
+    parent = first
+    for minute in range(1, 5):
+        parent = add(article, parent=parent, minutes=minute)
+    add(article, minutes=10)
+    add(article, minutes=11)
+
+    from comments.views import comment_url
+
+    with django_assert_num_queries(1):
+        assert comment_url(parent) == f"{URL}?cpage=1#comment-{parent.pk}"
+    latest = add(article, minutes=12)
+    assert comment_url(latest) == f"{URL}?cpage=2#comment-{latest.pk}"
+
+
 def test_the_reader_sees_their_own_held_comment_and_nobody_else_does(client, post, article):
     comment = post(article, body="My own held words.").comment
 
