@@ -7,11 +7,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles import structured_data
+from articles import caching, structured_data
 from articles.models import Article, Author, Section, SlugRedirect, Tag
 
 # The home page: a lead story, the latest after it, then blocks per top-level section.
@@ -43,7 +44,27 @@ def article_context(article):
     }
 
 
-class HomeView(TemplateView):
+def page_parts(request, article, depends_on, **given):
+    """What other apps add to a published article's page (settings.ARTICLE_PAGE_PARTS).
+
+    Each part is called as ``part(request, article, depends_on, **given)`` and returns context;
+    ``depends_on(*tags)`` names the cache tags its content shows and returns their generations.
+    """
+    context = {}
+    for path in settings.ARTICLE_PAGE_PARTS:
+        context |= import_string(path)(request, article, depends_on, **given)
+    return context
+
+
+def article_page(request, article, status, **given):
+    """The published article's page as a plain response, e.g. a form shown back with errors."""
+    context = article_context(article) | page_parts(
+        request, article, lambda *tags: caching.generations([caching.SITE, *tags]), **given
+    )
+    return render(request, "articles/article_detail.html", context, status=status)
+
+
+class HomeView(caching.SharedCacheMixin, TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
@@ -67,7 +88,7 @@ def section_blocks(articles):
     return sorted(blocks.items(), key=lambda block: (block[0].position, block[0].name))
 
 
-class ArticleDetailView(DetailView):
+class ArticleDetailView(caching.SharedCacheMixin, DetailView):
     def get_queryset(self):
         return for_article_page(Article.objects.published())
 
@@ -78,7 +99,9 @@ class ArticleDetailView(DetailView):
             return redirect_old_slug(kwargs["slug"])
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**article_context(self.object), **kwargs)
+        article = self.object
+        parts = page_parts(self.request, article, self.depends_on)
+        return super().get_context_data(**article_context(article), **parts, **kwargs)
 
 
 def redirect_old_slug(slug):
@@ -109,7 +132,7 @@ def page_range(page):
     return page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
 
 
-class ArticleListView(ListView):
+class ArticleListView(caching.SharedCacheMixin, ListView):
     """A paginated list of published articles about one subject (section, author, tag)."""
 
     context_object_name = "articles"

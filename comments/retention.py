@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from articles import caching
 from comments.models import Comment, CommentEvent, PurgeLog, Report
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def _keep_replies(doomed):
             parent = doomed[parent]
         reply.parent_id = parent
     Comment.objects.bulk_update(replies, ["parent"])
+    caching.invalidate(*{caching.article_tag(r.article_id) for r in replies if r.is_approved()})
     return len(replies)
 
 

@@ -5,30 +5,34 @@ from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView
 
 from articles.models import Article
-from articles.views import ArticleDetailView
+from articles.views import article_page
 from comments import rules, spam, tasks
 from comments.cookies import remember_author, remember_pending
+from comments.display import PAGE_PARAM
 from comments.forms import CommentForm, ReportForm
 from comments.models import Comment, Reason, Report
-from comments.templatetags.comment_tags import PAGE_PARAM
+from comments.origin import same_origin_required
 
 
 @require_POST
+@same_origin_required
 def post_comment(request, pk):
     """A reader's comment, through DESIGN.md's pipeline: validate, gate, rules, save, check."""
     article = get_object_or_404(Article.objects.published(), pk=pk)
     form = CommentForm(request.POST, article=article)
     if not form.is_valid():
-        return article_page(request, article, form, HTTPStatus.BAD_REQUEST)
+        return show_again(request, form, HTTPStatus.BAD_REQUEST)
     ip = rules.client_ip(request)
     refusal = rules.gate(article, form.cleaned_data, ip)
     if refusal:
         form.add_error(None, refusal.message)
-        return article_page(request, article, form, refusal.status)
+        return show_again(request, form, refusal.status)
     outcome = rules.evaluate(article, form.cleaned_data, ip, request.user)
     with transaction.atomic():
         comment = save_comment(request, form, ip)
@@ -92,27 +96,27 @@ def decide(comment, outcome):
             transaction.on_commit(lambda: tasks.notify_moderators.enqueue(comment.pk), robust=True)
 
 
-def article_page(request, article, form, status):
+def show_again(request, form, status):
     """The article page again, with the form's errors and the reader's text in it."""
-    request.comment_form = form.with_fresh_timestamp()
-    view = ArticleDetailView()
-    view.setup(request, slug=article.slug)
-    response = view.get(request, slug=article.slug)
-    response.status_code = status
+    response = article_page(request, form.article, status, comment_form=form.with_fresh_timestamp())
+    add_never_cache_headers(response)
     return response
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def report_comment(request, pk):
-    """A reader reports a published comment; a plain form, limited per IP address."""
+    """A reader reports a published comment: a page of its own, limited per IP address."""
     comment = get_object_or_404(
         Comment.objects.approved().filter(article__in=Article.objects.published()), pk=pk
     )
-    form = ReportForm(request.POST)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     context = {"comment": comment, "article": comment.article, "form": form,
                "report_reasons": Report.Reason.choices}  # fmt: skip
+    if request.method == "GET":
+        return render(request, "comments/report.html", context)
     if not form.is_valid():
-        return render(request, "comments/reported.html", context, status=HTTPStatus.BAD_REQUEST)
+        return render(request, "comments/report.html", context, status=HTTPStatus.BAD_REQUEST)
     ip = rules.client_ip(request) or None
     hour_ago = timezone.now() - datetime.timedelta(hours=1)
     if Report.objects.from_ip_since(ip, hour_ago).count() >= settings.COMMENTS_REPORTS_PER_HOUR:

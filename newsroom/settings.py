@@ -34,12 +34,15 @@ INSTALLED_APPS = [
     "comments",
 ]
 
+# The site speaks one language (LANGUAGE_CODE): no LocaleMiddleware, so pages do not vary by
+# Accept-Language. Responses pass up through the page cache compressed, with their validator.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "articles.middleware.PageCacheMiddleware",
+    "articles.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -72,7 +75,23 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://newsroom")}
+# CACHE_URL, else REDIS_URL (a Redis server as the cache), else local memory.
+CACHES = {
+    "default": env.cache(
+        "CACHE_URL", default=env("REDIS_URL", default="") or "locmemcache://newsroom"
+    )
+}
+
+# Reader pages in the shared cache (and in Varnish or a CDN, through their headers).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)  # 0: whole pages not cached
+PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=30)
+PAGE_CACHE_FRAGMENTS = env.bool("PAGE_CACHE_FRAGMENTS", default=True)
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=3600)
+# A request carrying one of these is one reader's (staff, their own comments): never shared.
+PAGE_CACHE_BYPASS_COOKIES = ["sessionid", "comments_pending", "comments_author"]
+# Varnish instances to ban changed pages from, e.g. http://127.0.0.1:6081/
+HTTP_CACHE_PURGE_URLS = env.list("HTTP_CACHE_PURGE_URLS", default=[])
+HTTP_CACHE_TIMEOUT = env.float("HTTP_CACHE_TIMEOUT", default=2.0)
 
 # Background tasks: inline by default; production uses the database queue and `manage.py db_worker`.
 TASK_BACKEND = env("TASK_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend")
@@ -128,6 +147,7 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 LOGIN_URL = "admin:login"
 
 # Publishing
+ARTICLE_PAGE_PARTS = ["comments.display.comment_area"]  # what other apps add to article pages
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=12)
 RELATED_ARTICLES_COUNT = env.int("RELATED_ARTICLES_COUNT", default=4)
 

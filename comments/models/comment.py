@@ -212,16 +212,27 @@ class Comment(models.Model):
         return f"{self.name}: {self.body[:60]}"
 
     def save(self, *args, **kwargs):
-        self.body_html = render_comment(self.body)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        loaded = getattr(self, "_loaded", {})
+        # Rendered once per change of the text, never on bookkeeping saves.
+        if not self.body_html or loaded.get("body") != self.body:
+            self.body_html = render_comment(self.body)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
+        self._status_before_save = loaded.get("status")
+        self._loaded = {**loaded, "status": self.status, "body": self.body}
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
 
     def get_admin_url(self):
         return reverse("admin:comments_comment_change", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded = dict(zip(field_names, values, strict=True))
+        return instance
 
     # Predicates, each the twin of a QuerySet method.
     def is_approved(self):
@@ -265,6 +276,10 @@ class Comment(models.Model):
 
     def is_from_commenter(self, email):
         return bool(email) and self.email.lower() == email.lower()
+
+    def was_approved(self):
+        """Whether it was approved before its last save: readers saw it until then."""
+        return getattr(self, "_status_before_save", None) == self.Status.APPROVED
 
     # Verbs: every status change goes through one of these and leaves an event.
     def approve(self, by=None):

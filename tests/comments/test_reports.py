@@ -21,15 +21,31 @@ def published(article):
     return approved_comment(article, body="A comment some readers dislike.")
 
 
-def test_every_approved_comment_has_a_report_control_that_works_without_javascript(
-    client, published
-):
+def test_every_approved_comment_has_a_report_link_to_a_page_with_the_form(client, published):
     html = client.get("/articles/splash-pads/").content.decode()
 
-    assert '<details class="comment-report">' in html
-    assert f'action="/comments/report/{published.pk}/"' in html
+    assert f'href="/comments/report/{published.pk}/" rel="nofollow"' in html
+    assert "<form" not in html.split('id="comments"')[1].split('id="respond"')[0]
+
+    page = client.get(f"/comments/report/{published.pk}/")
+
+    assert page.status_code == 200
+    assert "private" in page["Cache-Control"]
+    body = page.content.decode()
+    assert "A comment some readers dislike." in body
+    assert f'action="/comments/report/{published.pk}/"' in body
+    assert 'name="csrfmiddlewaretoken"' in body
     for reason in ["spam", "abuse", "off_topic", "other"]:
-        assert f'name="reason" value="{reason}"' in html
+        assert f'name="reason" value="{reason}"' in body
+
+
+def test_a_report_from_another_site_is_refused_by_its_csrf_token(published):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+
+    assert report(strict, published, "192.0.2.1").status_code == 403
+    assert not Report.objects.exists()
 
 
 def test_a_report_is_stored_thanked_and_recorded(client, published):
@@ -52,7 +68,18 @@ def test_a_report_needs_a_reason(client, published):
     response = report(client, published, "192.0.2.1", reason="")
 
     assert response.status_code == 400
-    assert "Please choose why you are reporting this comment." in response.content.decode()
+    assert "This field is required." in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_a_note_too_long_is_refused_with_its_own_message_and_kept(client, published):
+    response = report(client, published, "192.0.2.1", note="x" * 501)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Ensure this value has at most 500 characters (it has 501)." in html
+    assert "x" * 501 in html
+    assert 'value="abuse" required checked' in html
     assert not Report.objects.exists()
 
 
@@ -60,7 +87,8 @@ def test_only_published_comments_can_be_reported(client, article):
     held = held_comment(article)
 
     assert report(client, held, "192.0.2.1").status_code == 404
-    assert client.get(f"/comments/report/{held.pk}/").status_code == 405
+    assert client.get(f"/comments/report/{held.pk}/").status_code == 404
+    assert client.put(f"/comments/report/{held.pk}/").status_code == 405
 
 
 def test_one_address_reports_a_comment_once(client, published, settings):

@@ -1,0 +1,156 @@
+"""The shared cache for reader pages: generations, invalidation and purging the HTTP cache.
+
+What a cached page or fragment shows is named by *tags*: ``site`` for the editorial content
+every page may show (articles, sections, authors, tags, FAQs), and ``article-<pk>`` for one
+article's approved comments. Each tag has a generation in the cache. Pages and fragments are
+stored with the generations they were built from, read *before* the data, so a change that
+commits while a page is being built still makes that page stale. A change bumps its tags'
+generations once the transaction commits (so the very next request shows it) and bans the same
+tags from Varnish, which sees them in each response's ``Cache-Tags`` header.
+"""
+
+import hashlib
+import logging
+import time
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+logger = logging.getLogger(__name__)
+
+SITE = "site"
+TAGS_HEADER = "Cache-Tags"
+BAN_HEADER = "X-Cache-Tags-Ban"
+
+
+def article_tag(pk):
+    return f"article-{pk}"
+
+
+def _gen_key(tag):
+    return f"gen:{tag}"
+
+
+def generations(tags):
+    """The current generation of each tag, ``{tag: number}``; new tags start somewhere unused."""
+    keys = {_gen_key(tag): tag for tag in tags}
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        # A clock value, not 0: a generation lost to eviction must not meet old entries again.
+        for key in missing:
+            cache.add(key, time.time_ns(), timeout=None)
+        found |= cache.get_many(missing)
+    return {keys[key]: value for key, value in found.items()}
+
+
+def invalidate(*tags):
+    """Pages and fragments showing ``tags`` go stale now, and again when the change commits.
+
+    The second time catches a page built in between from data read before the commit.
+    """
+    if not tags:
+        return
+    _bump(tags)
+    transaction.on_commit(lambda: invalidate_now(tags), robust=True)
+
+
+def invalidate_now(tags):
+    _bump(tags)
+    ban(tags)
+
+
+def _bump(tags):
+    for tag in tags:
+        try:
+            cache.incr(_gen_key(tag))
+        except ValueError:  # never read yet, or evicted
+            cache.set(_gen_key(tag), time.time_ns(), timeout=None)
+
+
+def ban(tags):
+    """Ask each Varnish in front of the site to drop every page that shows one of ``tags``."""
+    pattern = "(^| )(" + "|".join(sorted(tags)) + ")( |$)"
+    for url in settings.HTTP_CACHE_PURGE_URLS:
+        try:
+            response = httpx.request(
+                "BAN", url, headers={BAN_HEADER: pattern}, timeout=settings.HTTP_CACHE_TIMEOUT
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            # The page stays in that cache until its s-maxage runs out; nothing else is lost.
+            logger.warning("Could not ban %s from the HTTP cache at %s: %s", tags, url, error)
+
+
+def fragment(name, tags, build, timeout=None):
+    """A rendered fragment, from the cache when its tags have not changed since it was built.
+
+    ``tags`` is ``{tag: generation}`` as read before the data; ``build()`` makes the fragment.
+    """
+    if not settings.PAGE_CACHE_FRAGMENTS:
+        return build()
+    stamp = ".".join(f"{tag}={gen}" for tag, gen in sorted(tags.items()))
+    key = "fragment:" + hashlib.md5(f"{name}|{stamp}".encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout or settings.FRAGMENT_CACHE_SECONDS)
+    return value
+
+
+# Which responses shared caches may keep.
+
+
+def is_shareable_request(request):
+    """A GET or HEAD without any cookie that makes the page personal (staff, own comments)."""
+    return request.method in ("GET", "HEAD") and not any(
+        name in request.COOKIES for name in settings.PAGE_CACHE_BYPASS_COOKIES
+    )
+
+
+def share(response, generations):
+    """Mark ``response`` as the same for every reader: cache headers, tags and a validator."""
+    if not getattr(response, "is_rendered", True):
+        response.render()
+    seconds = settings.PAGE_CACHE_SECONDS
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,  # browsers revalidate (cheap, with the ETag): a reader's own post shows
+        s_maxage=seconds,
+        stale_while_revalidate=settings.PAGE_CACHE_STALE_SECONDS,
+    )
+    response[TAGS_HEADER] = " ".join(sorted(generations))
+    response["ETag"] = f'"{hashlib.md5(response.content).hexdigest()}"'
+    response.cache_generations = generations
+    return response
+
+
+def keep_private(response):
+    """A page for one reader (staff, their own held comment): no shared cache may keep it."""
+    add_never_cache_headers(response)
+    return response
+
+
+class SharedCacheMixin:
+    """For reader views: shareable requests get a shared response, the rest a private one.
+
+    The generations of the tags a page shows are read before its data; a view that shows
+    more than the site's content adds tags with ``self.depends_on()`` before reading them.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        self.cache_generations = generations([SITE])
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
+        if is_shareable_request(request):
+            return share(response, self.cache_generations)
+        return keep_private(response)
+
+    def depends_on(self, *tags):
+        self.cache_generations |= generations(tags)
+        return self.cache_generations

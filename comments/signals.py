@@ -1,0 +1,23 @@
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from articles import caching
+from comments.models import Comment
+
+# Fields of a comment that readers see on the article page.
+SHOWN_FIELDS = {"status", "name", "url", "body", "body_html", "parent", "submitted_at"}
+
+
+@receiver(post_save, sender=Comment)
+def refresh_article_page(sender, instance, update_fields=None, **kwargs):
+    """An approved comment appearing, changing or going shows on the article's next request."""
+    if update_fields is not None and not SHOWN_FIELDS & set(update_fields):
+        return
+    if instance.is_approved() or instance.was_approved():
+        caching.invalidate(caching.article_tag(instance.article_id))
+
+
+@receiver(post_delete, sender=Comment)
+def refresh_article_page_on_delete(sender, instance, **kwargs):
+    if instance.is_approved():
+        caching.invalidate(caching.article_tag(instance.article_id))
