@@ -218,8 +218,8 @@ class Comment(models.Model):
             self.body_html = render_comment(self.body)
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        self._status_before_save = loaded.get("status")  # read by the post_save signal
         super().save(*args, **kwargs)
-        self._status_before_save = loaded.get("status")
         self._loaded = {**loaded, "status": self.status, "body": self.body}
 
     def get_absolute_url(self):

@@ -57,11 +57,12 @@ def test_each_comment_shows_its_author_date_and_rendered_body(client, article):
 
     html = client.get(URL).content.decode()
 
-    assert '<a class="comment-author" href="https://ada.example" rel="nofollow ugc">Ada</a>' in html
-    assert f'<a class="comment-permalink" href="#comment-{comment.pk}">' in html
-    assert f'datetime="{comment.submitted_at.isoformat()}"' in html
+    assert '<a href="https://ada.example" rel="nofollow ugc">Ada</a>' in html
+    assert f'<a href="#comment-{comment.pk}">' in html
+    # HTML allows at most three fraction digits: the time is printed to the second.
+    assert f'datetime="{comment.submitted_at:%Y-%m-%dT%H:%M:%S}+0000"' in html
     assert "<em>Cheers</em> to the crew." in html
-    assert '<b class="comment-author">Grace</b>' in html
+    assert "<b>Grace</b>" in html
 
 
 def test_script_in_a_comment_is_neutralised_on_the_page(client, article):

@@ -1,0 +1,356 @@
+"""Reader pages come from the shared cache, carry headers a CDN can use, and change at once.
+
+These run against whichever cache the settings give: local memory on the SQLite pass, Redis on
+the PostgreSQL pass (CI sets REDIS_URL).
+"""
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Author, Section
+from comments import retention
+from comments.models import Comment
+from tests.comments.conftest import approved_comment, comment_data, held_comment
+from tests.factories import ArticleFactory, AuthorFactory, FAQFactory, SectionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/articles/splash-pads/"
+READER_PAGES = [URL, "/", "/section/news/", "/author/ada-writer/", "/tag/parks/"]
+
+
+@pytest.fixture
+def article(db):
+    section = SectionFactory(name="News", slug="news")
+    author = AuthorFactory(name="Ada Writer", slug="ada-writer")
+    return ArticleFactory(
+        title="Splash pads reopen early",
+        slug="splash-pads",
+        section=section,
+        authors=[author],
+        tags=[TagFactory(name="Parks", slug="parks")],
+    )
+
+
+def queries(client, url, **headers):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, headers=headers)
+    response.queries = len(captured.captured_queries)
+    return response
+
+
+def test_the_cache_is_redis_when_redis_url_is_set(settings):
+    import os
+
+    backend = type(caches["default"]).__name__
+    assert backend == ("RedisCache" if os.environ.get("REDIS_URL") else "LocMemCache")
+
+
+@pytest.mark.parametrize("url", READER_PAGES)
+def test_anonymous_reader_pages_are_shareable_and_say_so(client, article, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    control = set(response["Cache-Control"].split(", "))
+    assert {"public", "max-age=0", "s-maxage=300", "stale-while-revalidate=30"} == control
+    assert response["Vary"] == "Accept-Encoding"
+    assert response["ETag"].startswith('"')
+    assert "site" in response["Cache-Tags"].split()
+    assert not response.cookies
+    assert b"csrfmiddlewaretoken" not in response.content
+
+
+@pytest.mark.parametrize("url", READER_PAGES)
+def test_a_second_anonymous_request_comes_from_the_cache_without_queries(client, article, url):
+    first = queries(client, url)
+    second = queries(client, url)
+
+    assert first.queries > 0
+    assert second.queries == 0
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_the_article_page_names_the_article_in_its_cache_tags(client, article):
+    assert client.get(URL)["Cache-Tags"].split() == [f"article-{article.pk}", "site"]
+
+
+def test_a_matching_validator_gets_304_without_a_body(client, article):
+    etag = client.get(URL)["ETag"]
+
+    again = client.get(URL, headers={"If-None-Match": etag})
+
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_a_compressed_page_revalidates_with_its_weak_validator(client, article):
+    first = client.get(URL, headers={"Accept-Encoding": "br"})
+    assert first["ETag"].startswith('W/"')
+
+    again = client.get(URL, headers={"Accept-Encoding": "br", "If-None-Match": first["ETag"]})
+
+    assert again.status_code == 304
+
+
+def test_approving_a_comment_shows_on_the_very_next_request(client, article):
+    held = held_comment(article, body="Worth the wait.")
+    assert "Worth the wait." not in client.get(URL).content.decode()
+
+    held.approve()
+
+    assert "Worth the wait." in client.get(URL).content.decode()
+
+
+@pytest.mark.parametrize("verb", ["remove", "mark_spam", "unapprove"])
+def test_a_comment_taken_down_goes_on_the_very_next_request(client, article, verb):
+    comment = approved_comment(article, body="Soon gone from the page.")
+    assert "Soon gone from the page." in client.get(URL).content.decode()
+
+    getattr(comment, verb)()
+
+    assert "Soon gone from the page." not in client.get(URL).content.decode()
+
+
+def test_a_moderators_edit_and_an_erasure_show_on_the_very_next_request(client, article):
+    comment = approved_comment(article, name="Erin Example", email="erin@example.net")
+    client.get(URL)
+
+    comment.edit(body="Corrected by a moderator.")
+    assert "Corrected by a moderator." in client.get(URL).content.decode()
+
+    retention.erase_commenter("erin@example.net")
+    html = client.get(URL).content.decode()
+    assert "Erin Example" not in html
+    assert "Anonymous" in html
+
+
+def test_purging_a_removed_parent_moves_its_reply_up_on_the_very_next_request(
+    client, article, settings
+):
+    parent = approved_comment(article, body="Parent text.")
+    reply = approved_comment(article, parent=parent, body="Reply text.")
+    parent.remove()
+    Comment.objects.filter(pk=parent.pk).update(
+        status_changed_at=parent.status_changed_at - datetime.timedelta(days=60)
+    )
+    client.get(URL)
+
+    retention.purge()
+
+    assert not Comment.objects.filter(pk=parent.pk).exists()
+    assert Comment.objects.get(pk=reply.pk).parent_id is None
+    html = client.get(URL).content.decode()
+    assert f'<li id="comment-{reply.pk}" class="comment depth-1"' in html
+
+
+def test_bookkeeping_on_a_held_comment_leaves_the_cached_page_alone(client, article):
+    held = held_comment(article)
+    client.get(URL)
+
+    held.record_notified(["mo@example.org"])
+    held.hold("link_limit")
+
+    assert queries(client, URL).queries == 0
+
+
+def test_editorial_changes_show_on_every_page_at_once(client, article):
+    for url in READER_PAGES:
+        client.get(url)
+
+    article.title = "Splash pads reopen a week early"
+    article.save()
+
+    for url in READER_PAGES:
+        assert "Splash pads reopen a week early" in client.get(url).content.decode(), url
+
+
+def rename(model, slug, name):
+    row = model.objects.get(slug=slug)
+    row.name = name
+    row.save()
+
+
+@pytest.mark.parametrize(
+    "change, shown",
+    [
+        (lambda a: FAQFactory(article=a, question="Are the pads free?"), "Are the pads free?"),
+        (lambda a: rename(Author, "ada-writer", "Ada W. Writer"), "Ada W. Writer"),
+        (lambda a: rename(Section, "news", "Local News"), "Local News"),
+        (lambda a: a.tags.add(TagFactory(name="Summer", slug="summer")), "Summer"),
+    ],
+    ids=["faq", "author", "section", "tagging"],
+)
+def test_changes_to_what_an_article_shows_appear_on_the_very_next_request(
+    client, article, change, shown
+):
+    assert shown not in client.get(URL).content.decode()
+
+    change(article)
+
+    assert shown in client.get(URL).content.decode()
+
+
+def test_an_unpublished_article_is_gone_on_the_very_next_request(client, article):
+    assert client.get(URL).status_code == 200
+
+    article.unpublish()
+
+    assert client.get(URL).status_code == 404
+    assert "Splash pads reopen early" not in client.get("/").content.decode()
+
+
+def test_a_reader_with_their_own_held_comment_gets_a_private_page_and_no_one_else_sees_it(
+    client, article, post
+):
+    shared = Client().get(URL)
+    comment = post(article, body="Mine, awaiting a moderator.").comment
+    assert comment.is_pending()
+
+    mine = client.get(URL)
+    theirs = Client().get(URL)
+
+    assert "private" in mine["Cache-Control"] and "no-store" in mine["Cache-Control"]
+    assert "Mine, awaiting a moderator." in mine.content.decode()
+    assert "Mine, awaiting a moderator." not in theirs.content.decode()
+    assert theirs.content == shared.content
+
+
+def test_a_remembered_reader_gets_their_name_filled_in_on_a_private_page(client, article, post):
+    post(article, name="Remembered Rae", remember="on")
+    client.cookies.pop("comments_pending")
+
+    mine = client.get(URL)
+    theirs = Client().get(URL)
+
+    assert 'value="Remembered Rae"' in mine.content.decode()
+    assert "private" in mine["Cache-Control"]
+    assert "Remembered Rae" not in theirs.content.decode()
+
+
+def test_staff_get_private_pages_that_never_reach_the_shared_cache(client, article, moderator):
+    client.force_login(moderator)
+    staff = client.get(URL)
+    anonymous = Client().get(URL)
+
+    assert "private" in staff["Cache-Control"]
+    assert "public" in anonymous["Cache-Control"]
+    assert queries(Client(), URL).queries == 0  # the anonymous copy, not the staff one
+
+
+def test_previews_are_never_cached(client, article, senior_editor):
+    client.force_login(senior_editor)
+
+    response = client.get(f"/preview/{article.pk}/")
+
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_page_cache_can_be_switched_off_leaving_headers_for_the_http_cache(
+    client, article, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get(URL)
+
+    again = queries(client, URL)
+
+    assert again.queries > 0
+    assert "public" in again["Cache-Control"]
+
+
+def test_a_page_changed_while_it_was_built_is_served_but_not_kept(client, article):
+    from articles import caching
+
+    real = caching.generations
+    calls = []
+
+    def changing(tags):
+        calls.append(tags)
+        if len(calls) == 3:  # after the view read the data, before the page is stored
+            caching.invalidate_now([caching.article_tag(article.pk)])
+        return real(tags)
+
+    caching.generations = changing
+    try:
+        response = client.get(URL)
+    finally:
+        caching.generations = real
+
+    assert "private" in response["Cache-Control"]
+    assert queries(client, URL).queries > 0
+
+
+# The comment form on a shared page: no token in it; the origin says who sent it.
+
+
+def post_from(client, article, headers):
+    data = comment_data(article)
+    response = client.post(f"/comments/post/{article.pk}/", data, headers=headers)
+    return response, Comment.objects.filter(body=data["body"]).exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
+        {"Origin": "http://testserver"},
+        {"Sec-Fetch-Site": "same-origin"},
+    ],
+    ids=["both", "origin", "fetch-site"],
+)
+def test_a_same_site_post_from_a_cached_page_is_accepted(article, headers):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(URL)
+    assert "public" in page["Cache-Control"]
+
+    response, stored = post_from(browser, article, headers)
+
+    assert response.status_code == 302
+    assert stored
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://elsewhere.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://elsewhere.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+        {"Origin": "http://testserver.elsewhere.example", "Sec-Fetch-Site": "same-site"},
+    ],
+    ids=["both", "origin", "fetch-site", "null-origin", "same-site"],
+)
+def test_a_cross_site_post_is_refused_with_403(article, headers):
+    response, stored = post_from(Client(enforce_csrf_checks=True), article, headers)
+
+    assert response.status_code == 403
+    assert not stored
+
+
+def test_a_trusted_origin_may_post(article, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://www.example.org"]
+
+    response, stored = post_from(
+        Client(enforce_csrf_checks=True),
+        article,
+        {"Origin": "https://www.example.org", "Sec-Fetch-Site": "same-site"},
+    )
+
+    assert response.status_code == 302
+    assert stored
+
+
+def test_the_shared_page_holds_no_token_cookie_or_name(client, article, post):
+    post(article, name="Private Person", remember="on")
+
+    html = Client().get(URL).content.decode()
+
+    assert "csrf" not in html.lower()
+    assert "Private Person" not in html
+    assert not re.search(r'name="name"[^>]*value=', html)
