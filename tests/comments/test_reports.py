@@ -24,7 +24,7 @@ def published(article):
 def test_every_approved_comment_has_a_report_link_to_a_page_with_the_form(client, published):
     html = client.get("/articles/splash-pads/").content.decode()
 
-    assert f'<a href="/comments/report/{published.pk}/">Report</a>' in html
+    assert f'<a href="/comments/report/{published.pk}/" aria-label="Report the comment by' in html
     assert "<form" not in html.split('id="comments"')[1].split('id="respond"')[0]
 
     page = client.get(f"/comments/report/{published.pk}/")

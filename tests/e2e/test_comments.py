@@ -75,3 +75,40 @@ def test_the_comment_area_and_a_refused_form_pass_axe(
     expect(page.locator(".form-errors")).to_be_visible()
     expect(page.locator("#id_body")).to_have_value("No name or address given.")
     assert axe_violations(page) == []
+
+
+def test_a_reader_posts_from_a_cached_page_with_javascript_off(browser, live_server, discussion):
+    """The shared page has no token in it: Chromium's own Origin and Sec-Fetch-Site vouch."""
+    url = f"{live_server.url}{discussion.get_absolute_url()}"
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    first = page.goto(url)
+    cached = page.reload()
+    assert "public" in first.headers["cache-control"]
+    assert cached.headers["etag"] == first.headers["etag"]
+    assert page.locator("input[name=csrfmiddlewaretoken]").count() == 0
+
+    post_from_form(page, "Posted from a page the cache served, no scripts needed.")
+
+    comment = Comment.objects.get(email="juniper.vale@example.net")
+    expect(page).to_have_url(f"{url}#comment-{comment.pk}")
+    expect(page.locator(f"#comment-{comment.pk}")).to_contain_text("awaiting moderation")
+    context.close()
+
+
+def test_a_reader_reports_a_comment_from_its_own_page(
+    page, live_server, discussion, axe_violations
+):
+    page.goto(f"{live_server.url}{discussion.get_absolute_url()}")
+    target = Comment.objects.approved().filter(article=discussion).first()
+
+    page.get_by_role("link", name=f"Report the comment by {target.name}").first.click()
+    expect(page.get_by_role("heading", name="Report a comment")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Off-topic").check()
+    page.get_by_role("button", name="Send report").click()
+
+    expect(page.locator("main")).to_contain_text(
+        "Thank you. A moderator will look at this comment."
+    )
+    assert target.reports.get().reason == "off_topic"
