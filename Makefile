@@ -22,8 +22,9 @@ test: $(VENV)/.dev-installed browser
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL not set: skipping the PostgreSQL run."; fi
 
+# The embedded defaults (SQLite, local-memory cache); then PostgreSQL with Redis when CI sets them.
 test-sqlite:
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL -u REDIS_URL -u CACHE_URL $(PY) -m pytest
 
 test-postgres:
 	$(PY) -m pytest

@@ -22,6 +22,6 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments")
 
     def ready(self):
-        from comments import signals  # noqa: F401
+        from comments import checks, signals  # noqa: F401
 
         post_migrate.connect(ensure_moderator_group, sender=self)

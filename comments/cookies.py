@@ -2,8 +2,8 @@
 
 Both are signed. The pending one lists comment ids so the reader (and nobody else) sees their
 held comments marked "awaiting moderation"; the author one is set only when the reader ticks
-"save my name". Pages read with either cookie are personal: `request.comments_personal` is set
-so the page cache can leave them out.
+"save my name". Pages read with either cookie are personal: shared caches pass them by
+(settings.PAGE_CACHE_BYPASS_COOKIES). Both are Secure in production, as the session cookie is.
 """
 
 import json
@@ -31,7 +31,7 @@ def remember_pending(request, response, comment):
         max_age=settings.COMMENTS_PENDING_COOKIE_DAYS * 86400,
         httponly=True,
         samesite="Lax",
-        secure=request.is_secure(),
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
     )
 
 
@@ -44,7 +44,7 @@ def remembered_author(request):
     return {key: str(data[key]) for key in ("name", "email", "url") if key in data}
 
 
-def remember_author(response, data):
+def remember_author(request, response, data):
     """Keep (with consent) or forget the reader's name, e-mail and website."""
     if not data.get("remember"):
         response.delete_cookie(AUTHOR_COOKIE, samesite="Lax")
@@ -52,5 +52,5 @@ def remember_author(response, data):
     value = json.dumps({key: data.get(key, "") for key in ("name", "email", "url")})
     response.set_signed_cookie(
         AUTHOR_COOKIE, value, salt=AUTHOR_COOKIE, max_age=AUTHOR_DAYS * 86400,
-        httponly=True, samesite="Lax",
+        httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
     )  # fmt: skip

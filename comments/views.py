@@ -40,7 +40,7 @@ def post_comment(request, pk):
     response = redirect(comment_url(comment))
     if comment.is_pending():
         remember_pending(request, response, comment)
-    remember_author(response, form.cleaned_data)
+    remember_author(request, response, form.cleaned_data)
     return response
 
 

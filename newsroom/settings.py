@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,11 @@ env = environ.Env()
 env.read_env(BASE_DIR / ".env")
 
 # Core
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
+DEVELOPMENT_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_KEY)
 DEBUG = env.bool("DEBUG", default=True)
+if not DEBUG and SECRET_KEY == DEVELOPMENT_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY: the development key is public.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = env("SITE_NAME", default="The Newsroom Ledger")
@@ -74,6 +78,7 @@ TEMPLATES = [
 # Data
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CACHE_URL, else REDIS_URL (a Redis server as the cache), else local memory.
 CACHES = {
@@ -119,14 +124,34 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-
-# E-mail (Django 6.1 mailers); console by default
-MAILERS = {
-    "default": {
-        "BACKEND": env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"),
-        "OPTIONS": {},
-    }
+# In production static files get hashed names, gzip and brotli copies, and far-future headers
+# (whitenoise); that needs `collectstatic` first.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
+
+# E-mail (Django 6.1 mailers), console by default. EMAIL_URL sets up SMTP, for example
+# smtp+tls://user:password@smtp.example.org:587 or smtp+ssl://user:password@host:465;
+# EMAIL_BACKEND alone picks a backend that needs no options (locmem, console).
+_mail = env.email_url("EMAIL_URL", default="consolemail://")
+MAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)  # seconds, per SMTP operation
+MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", default=_mail["EMAIL_BACKEND"])}}
+if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": _mail["EMAIL_HOST"],
+        "port": _mail["EMAIL_PORT"],
+        "username": _mail["EMAIL_HOST_USER"],
+        "password": _mail["EMAIL_HOST_PASSWORD"],
+        "use_tls": _mail.get("EMAIL_USE_TLS", False),
+        "use_ssl": _mail.get("EMAIL_USE_SSL", False),
+        "timeout": MAIL_TIMEOUT,
+    }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 
 # Security: pages load nothing from any other host.
@@ -144,6 +169,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# HTTPS in production: redirect, and tell browsers to stay on it (a year once it works).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a proxy that terminates TLS: SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (with
+# TRUSTED_PROXY_COUNT), so Django knows the reader's request was HTTPS.
+if _proxy_header := env("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 LOGIN_URL = "admin:login"
 
 # Publishing

@@ -320,3 +320,12 @@ def test_a_reader_with_held_comments_costs_exactly_one_more_query(client, post, 
     after = page_queries(client, URL)
 
     assert len(after) == len(before) + 1
+
+
+def test_both_reader_cookies_are_secure_in_production(client, post, article, settings):
+    settings.SESSION_COOKIE_SECURE = True
+
+    post(article, remember="on")
+
+    assert client.cookies["comments_pending"]["secure"]
+    assert client.cookies["comments_author"]["secure"]

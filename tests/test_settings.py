@@ -1,0 +1,71 @@
+"""The production values in the README pass Django's deployment checks; mistakes are refused."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings as django_settings
+
+ROOT = django_settings.BASE_DIR
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "news.example.org",
+    "SITE_URL": "https://news.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://news.example.org",
+    "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+    "SECURE_HSTS_PRELOAD": "true",
+    "TRUSTED_PROXY_COUNT": "1",
+    "EMAIL_URL": "smtp+tls://newsroom:secret@smtp.example.org:587",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+}
+
+
+def manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_documented_production_values_pass_check_deploy():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_on_the_development_key():
+    values = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+
+    result = manage("check", **values)
+
+    assert result.returncode != 0
+    assert "Set SECRET_KEY: the development key is public." in result.stderr
+
+
+def test_smtp_without_a_host_fails_the_checks_instead_of_the_first_comment():
+    result = manage("check", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
+
+    assert result.returncode != 0
+    assert "comments.E001" in result.stderr
+    assert "E-mail cannot be sent" in result.stderr
+
+
+def test_smtp_comes_from_email_url_with_a_timeout():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.core.mail import mailers; m = mailers.default; "
+        "print(m.host, m.port, m.username, m.use_tls, m.use_ssl, m.timeout)",
+        EMAIL_URL="smtp+ssl://ann:pw@mail.example.org:465",
+        EMAIL_TIMEOUT="7",
+    )
+
+    assert result.stdout.split() == ["mail.example.org", "465", "ann", "False", "True", "7.0"]
