@@ -91,6 +91,17 @@ class Tag(models.Model):
         return reverse("articles:tag", kwargs={"slug": self.slug})
 
 
+def search_vector():
+    """Title, dek and body, weighted; the GIN index "article_search_idx" is on this expression."""
+    from django.contrib.postgres.search import SearchVector
+
+    return (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("dek", weight="B", config="english")
+        + SearchVector("body", weight="C", config="english")
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers can see: published, with a publish time that has passed."""
@@ -153,13 +164,9 @@ class ArticleQuerySet(models.QuerySet):
             return self.filter(
                 Q(title__icontains=query) | Q(dek__icontains=query) | Q(body__icontains=query)
             ).newest_first()
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchQuery, SearchRank
 
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector("dek", weight="B", config="english")
-            + SearchVector("body", weight="C", config="english")
-        )
+        vector = search_vector()
         terms = SearchQuery(query, search_type="websearch", config="english")
         return (
             self.annotate(search=vector, rank=SearchRank(vector, terms))

@@ -1,4 +1,5 @@
 import json
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -180,6 +181,17 @@ class TagView(ArticleListView):
         return published.tagged(self.subject)
 
 
+SEARCH_MAX_LENGTH = 200
+# Words, quotes (phrases), "-" (exclude) and "or" are the search syntax; other symbols are noise
+# that PostgreSQL's query parser can choke on in long runs.
+SEARCH_NOISE = re.compile(r"[^\w\s\"-]+|-{2,}|\x00")
+
+
+def search_terms(raw):
+    """What a reader typed, made safe for the search backend (and printed back to them)."""
+    return " ".join(SEARCH_NOISE.sub(" ", raw[:SEARCH_MAX_LENGTH]).split())
+
+
 class SearchView(ListView):
     template_name = "articles/search.html"
     context_object_name = "articles"
@@ -188,7 +200,7 @@ class SearchView(ListView):
         return settings.ARTICLES_PER_PAGE
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()
+        self.query = search_terms(self.request.GET.get("q", ""))
         if not self.query:
             return Article.objects.none()
         return Article.objects.published().search(self.query).for_cards()

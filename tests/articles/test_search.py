@@ -67,3 +67,44 @@ def test_search_ranks_by_relevance_on_postgresql(client):
         "Ferry landing",
         "Council meets",
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The GIN index is PostgreSQL's.")
+def test_full_text_search_uses_the_gin_index(client):
+    from articles.models import Article
+
+    for n in range(30):
+        ArticleFactory(title=f"Story {n}", body="Harbour dredging resumes." if n % 3 else "Other.")
+    # The search condition alone, so the only index the planner could use is the GIN one.
+    query = Article.objects.search("dredging").values("pk")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "article_search_idx" in plan
+    assert len(query) == 20
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["ferry\x00", "!(&|" * 2000, "-" * 5000 + "ferry", '"' * 999, "ferry <script>", "a" * 100_000],
+    ids=["nul", "operators", "dashes", "quotes", "markup", "huge"],
+)
+def test_hostile_search_strings_get_a_page_not_an_error(client, hostile):
+    ArticleFactory(title="Ferry timetable changes")
+
+    response = client.get("/search/", {"q": hostile})
+
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("<main")[1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="Search syntax is PostgreSQL's.")
+def test_search_still_understands_phrases_and_exclusions(client):
+    ArticleFactory(title="Ferry timetable changes")
+    ArticleFactory(title="Ferry strike ends")
+
+    assert result_titles(client, "ferry -strike") == ["Ferry timetable changes"]
+    assert result_titles(client, '"ferry timetable"') == ["Ferry timetable changes"]
