@@ -6,6 +6,7 @@ output is shown if it fails to start) and is stopped when its fixture ends.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client
 
 ROOT = Path(django_settings.BASE_DIR)
 VCL = ROOT / "deploy" / "varnish.vcl"
@@ -34,25 +36,29 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_until_listening(port, process, log_path):
-    """Return once ``port`` accepts connections; fail with the process's output otherwise."""
+def wait_until_ready(port, process, log_path, path=None):
+    """Return once ``port`` accepts connections (and answers GET ``path``, if given); fail with
+    the process's output otherwise."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"{process.args[0]} exited ({process.returncode}):\n{log_path.read_text()}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            if path is None:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            else:  # a web server listens before its workers can answer
+                httpx.get(f"http://127.0.0.1:{port}{path}", timeout=deadline - time.monotonic())
             return
-        except OSError:
+        except (OSError, httpx.TransportError):
             time.sleep(0.05)
-    stop(process)
+    stop(process, signal.SIGKILL)
     pytest.fail(
         f"{process.args[0]} did not listen within {START_TIMEOUT}s:\n{log_path.read_text()}"
     )
 
 
-def stop(process):
-    process.terminate()
+def stop(process, sig=signal.SIGTERM):
+    process.send_signal(sig)
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
@@ -63,18 +69,19 @@ def stop(process):
 class Server:
     """A child process serving HTTP on ``url``; ``client()`` is an httpx client for it."""
 
-    def __init__(self, args, port, log_path, **popen):
+    def __init__(self, args, port, log_path, ready_path=None, stop_signal=signal.SIGTERM, **popen):
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
+        self.stop_signal = stop_signal
         with open(log_path, "w") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, **popen)
-        wait_until_listening(port, self.process, log_path)
+        wait_until_ready(port, self.process, log_path, ready_path)
 
     def client(self, **kwargs):
         return httpx.Client(base_url=self.url, timeout=5, **kwargs)
 
     def stop(self):
-        stop(self.process)
+        stop(self.process, self.stop_signal)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -131,6 +138,16 @@ def log_in(client, username):
     )  # fmt: skip
     assert response.status_code == 302, response.text
     assert "sessionid" in client.cookies
+
+
+def force_log_in(client, user):
+    """Give ``client`` a session for ``user`` without the login form (an app server in another
+    process cannot check the tests' fast password hashes)."""
+    session = Client()
+    session.force_login(user)
+    client.cookies.set("sessionid", session.cookies["sessionid"].value)
+    client.get("/admin/")  # sets the CSRF cookie
+    assert "csrftoken" in client.cookies
 
 
 def approve(client, *comments):
