@@ -145,3 +145,15 @@ def test_the_admin_is_never_cached(varnish, transactional_db):
         responses = [visitor.get("/admin/login/"), visitor.get("/admin/login/")]
 
     assert [r.headers["X-Cache"] for r in responses] == ["MISS", "MISS"]
+
+
+def test_behind_varnish_a_commenter_is_known_by_the_address_varnish_saw(varnish, article, settings):
+    settings.TRUSTED_PROXY_COUNT = 1  # Varnish appends the address it saw to X-Forwarded-For
+    with varnish.client() as reader:
+        reader.post(
+            f"/comments/post/{article.pk}/",
+            data=comment_data(article),
+            headers={"Origin": varnish.url, **SAME_SITE, "X-Forwarded-For": "203.0.113.9"},
+        )
+
+    assert Comment.objects.get().ip == "127.0.0.1"
