@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test test-sqlite test-postgres lint fmt seed worker browser clean
+.PHONY: run test test-sqlite test-postgres lint fmt seed worker browser varnish clean
 
 run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
@@ -14,7 +14,7 @@ run: $(VENV)/.installed
 	$(MANAGE) seed_comments
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev-installed browser
+test: $(VENV)/.dev-installed browser varnish
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	env -u DATABASE_URL $(MANAGE) makemigrations --check --dry-run
@@ -66,6 +66,13 @@ browser:
 	  echo "Installing Chromium from Debian packages"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	    --no-install-recommends chromium chromium-driver; }
+
+# Varnish (deploy/varnish.vcl) for the tests that put it in front of the app.
+varnish:
+	@command -v varnishd >/dev/null || [ -x /usr/sbin/varnishd ] || { \
+	  echo "Installing Varnish from Debian packages"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends varnish; }
 
 clean:
 	rm -rf $(VENV) node_modules
