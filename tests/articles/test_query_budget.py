@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 # Navigation sections 1, the front page's articles 1 + their bylines 1.
 HOME_QUERIES = 3
 # Navigation 1, article 1, bylines 1, tags 1, FAQs 1, related 1 + their bylines 1; then the
-# comment area (comments/templatetags/comment_tags.py): approved comments 1.
+# comment area (comments/display.py): approved comments 1, once per change of the comments.
 ARTICLE_PAGE_QUERIES = 7 + 1
 # Navigation 1, the subject (section 1 + subsections 1, or author/tag 1), count 1, page 1,
 # bylines 1.
@@ -58,6 +58,14 @@ def test_home_page_query_count_is_fixed(client, newsroom, django_assert_num_quer
 def test_article_page_query_count_is_fixed(client, newsroom, django_assert_num_queries):
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
         assert client.get(f"/articles/{newsroom.slug}/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/", "/articles/story-0/", "/section/news/", "/tag/tag-0/"])
+def test_a_cached_page_runs_no_query(client, newsroom, url, django_assert_num_queries):
+    client.get(url)
+
+    with django_assert_num_queries(0):
+        assert client.get(url).status_code == 200
 
 
 def test_section_page_query_count_is_fixed(client, newsroom, django_assert_num_queries):
