@@ -7,18 +7,27 @@ commenters hold it for a moderator, and staff are approved.
 """
 
 import datetime
+import hashlib
 import ipaddress
+import logging
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.markup import render_comment
 from comments.models import SPAM_REASONS, Comment, Reason, Rule
+
+logger = logging.getLogger(__name__)
+
+# Identical posts are told apart by the database once the first is saved (milliseconds); the
+# claim only has to cover that moment.
+DUPLICATE_CLAIM_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -46,15 +55,55 @@ def comments_open(article, now=None):
 
 
 def gate(article, data, ip):
-    """Return a Refusal when the comment must not be taken at all, else None."""
+    """Return a Refusal when the comment must not be taken at all, else None.
+
+    Simultaneous posts race past a plain check-then-insert, so each decision first claims a
+    key with ``cache.add`` (atomic in Redis, shared by every worker; and in local memory, for
+    the single-process default): one identical comment at a time, and one comment per IP
+    address and per e-mail address in each flood window. The database checks then catch what
+    the cache no longer holds (an older duplicate, an evicted key).
+    """
     if not comments_open(article):
         return CLOSED
+    claimed = []
+    refusal = _claim_duplicate(article, data, claimed) or _claim_flood(data, ip, claimed)
+    if refusal:
+        cache.delete_many(claimed)  # a refused post must not count against the next one
+    return refusal
+
+
+def _claim_duplicate(article, data, claimed):
+    digest = hashlib.sha256(f"{data['email']}\n{data['body']}".encode()).hexdigest()
+    if not _claim(f"comment-duplicate:{article.pk}:{digest}", DUPLICATE_CLAIM_SECONDS, claimed):
+        return DUPLICATE
     if Comment.objects.for_article(article).filter(email=data["email"], body=data["body"]).exists():
         return DUPLICATE
-    since = timezone.now() - datetime.timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS)
+    return None
+
+
+def _claim_flood(data, ip, claimed):
+    window = settings.COMMENTS_FLOOD_SECONDS
+    if not window:
+        return None
+    keys = [f"comment-flood:email:{data['email']}", *([f"comment-flood:ip:{ip}"] if ip else [])]
+    if not all(_claim(key, window, claimed) for key in keys):
+        return FLOOD
+    since = timezone.now() - datetime.timedelta(seconds=window)
     if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():
         return FLOOD
     return None
+
+
+def _claim(key, seconds, claimed):
+    """Take ``key`` for ``seconds``; False when someone holds it. A cache outage lets it pass."""
+    try:
+        taken = cache.add(key, 1, seconds)
+    except Exception:  # the cache is down: the database checks still stand
+        logger.warning("Comment gate: the cache is unavailable; checking the database only.")
+        return True
+    if taken:
+        claimed.append(key)
+    return taken
 
 
 @dataclass
