@@ -5,6 +5,8 @@ Nothing here may assume it runs inline: the comment was saved before the task wa
 and each task re-reads it and does nothing if a moderator (or another worker) got there first.
 """
 
+import datetime
+
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -13,6 +15,8 @@ from comments import emails, retention, spam
 from comments.models import Comment, retry_delay
 
 RECHECK_BATCH = 100
+# Longer than any send can take (the SMTP timeout applies to each step of it).
+NOTIFY_CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
 
 
 @task
@@ -55,17 +59,35 @@ def apply_result(comment, result):
 
 @task
 def notify_moderators(comment_id):
-    """E-mail the moderators about a held comment; on failure, try again later."""
-    with transaction.atomic():
-        comment = (
-            Comment.objects.select_for_update().select_related("article").filter(pk=comment_id)
-        ).first()
-        if comment is None or not comment.is_awaiting_notification():
-            return
-        sent = emails.notify_moderators(comment)
-    if not sent:
-        attempts = comment.events.filter(kind="notify_failed").count()
-        schedule(notify_moderators, timezone.now() + retry_delay(attempts), comment.pk)
+    """E-mail the moderators about a held comment, once; on failure, try again later.
+
+    The comment is claimed (``notified_at`` set by one atomic UPDATE: one worker wins) and the
+    mail is sent after that, holding no lock, so a slow mail server delays only this e-mail.
+    A failed send gives the claim back; a worker that died mid-send leaves a claim that
+    ``release_stale_notification_claims`` gives back later.
+    """
+    claimed = (
+        Comment.objects.awaiting_notification()
+        .filter(pk=comment_id)
+        .update(notified_at=timezone.now())
+    )
+    if not claimed:
+        return
+    comment = Comment.objects.select_related("article").get(pk=comment_id)
+    if emails.notify_moderators(comment):
+        return
+    Comment.objects.filter(pk=comment_id).update(notified_at=None)
+    attempts = comment.events.filter(kind="notify_failed").count()
+    schedule(notify_moderators, timezone.now() + retry_delay(attempts), comment.pk)
+
+
+def release_stale_notification_claims(older_than=NOTIFY_CLAIM_TIMEOUT):
+    """Claims on e-mails that never went out (the worker died mid-send): free to retry."""
+    cutoff = timezone.now() - older_than
+    stale = (
+        Comment.objects.pending().filter(notified_at__lt=cutoff).exclude(events__kind="notified")
+    )
+    return stale.update(notified_at=None)
 
 
 @task

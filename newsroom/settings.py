@@ -1,5 +1,7 @@
 """Newsroom settings. Every value comes from the environment, with a default that runs locally."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -90,7 +92,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file too: an in-memory database shared by threads locks whole tables, so it
     # could not show how the real one behaves under concurrent writers.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # One per test process, so two runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"newsroom-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CACHE_URL, else REDIS_URL (a Redis server as the cache), else local memory.
 CACHES = {

@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand
 
 from comments.models import Comment
-from comments.tasks import check_comment, notify_moderators, send_akismet_feedback
+from comments.tasks import (
+    check_comment,
+    notify_moderators,
+    release_stale_notification_claims,
+    send_akismet_feedback,
+)
 
 
 class Command(BaseCommand):
@@ -24,6 +29,7 @@ class Command(BaseCommand):
         for pk in waiting.values_list("pk", flat=True):
             check_comment.call(pk, recheck_reason="retry")
             checked += 1
+        release_stale_notification_claims()
         unsent = list(Comment.objects.awaiting_notification().values_list("pk", flat=True))
         for pk in unsent:
             notify_moderators.call(pk)
