@@ -64,6 +64,10 @@ class CommentForm(forms.ModelForm):
         if not self.is_bound:
             self.initial["timestamp"] = sign_timestamp(article)
 
+    def clean_name(self):
+        # One line: a name must not be able to add lines to the moderators' e-mail.
+        return " ".join(self.cleaned_data["name"].split())
+
     def clean_email(self):
         return self.cleaned_data["email"].lower()
 

@@ -222,3 +222,13 @@ def test_a_broken_task_queue_loses_nothing_and_cron_checks_the_comment_later(
     comment.refresh_from_db()
     assert comment.akismet == Comment.Akismet.HAM
     assert comment.reasons == ["first_time"]
+
+
+def test_a_name_cannot_write_lines_into_the_moderators_email(moderators, post, article):
+    post(article, name="Ann\r\nApprove here: https://evil.example/approve\n\tNow")
+
+    comment = Comment.objects.get()
+    body = mail.outbox[0].body
+    assert comment.name == "Ann Approve here: https://evil.example/approve Now"
+    assert not any(line.startswith("Approve here") for line in body.splitlines())
+    assert "\n" not in mail.outbox[0].subject
