@@ -11,6 +11,7 @@ tags from Varnish, which sees them in each response's ``Cache-Tags`` header.
 
 import hashlib
 import logging
+import math
 import time
 
 import httpx
@@ -22,6 +23,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 logger = logging.getLogger(__name__)
 
 SITE = "site"
+NEXT_PUBLISH_KEY = "next-publish"
 TAGS_HEADER = "Cache-Tags"
 BAN_HEADER = "X-Cache-Tags-Ban"
 
@@ -69,6 +71,29 @@ def _bump(tags):
             cache.incr(_gen_key(tag))
         except ValueError:  # never read yet, or evicted
             cache.set(_gen_key(tag), time.time_ns(), timeout=None)
+    if SITE in tags:
+        _note_next_publish()  # an article may have been scheduled, published or moved
+
+
+def next_publish_time():
+    """When the next scheduled article goes live (a POSIX time), or None.
+
+    Every page may list it, so no page is kept past that moment. Noted at each editorial
+    change, and read from the database again only once it has passed (or was evicted).
+    """
+    value = cache.get(NEXT_PUBLISH_KEY)
+    if value is None or 0 < value <= time.time():
+        value = _note_next_publish()
+    return value or None
+
+
+def _note_next_publish():
+    from articles.models import Article
+
+    upcoming = Article.objects.scheduled().order_by("published_at").first()
+    value = upcoming.published_at.timestamp() if upcoming else 0
+    cache.set(NEXT_PUBLISH_KEY, value, timeout=None)
+    return value
 
 
 def ban(tags):
@@ -115,17 +140,19 @@ def share(response, generations):
     """Mark ``response`` as the same for every reader: cache headers, tags and a validator."""
     if not getattr(response, "is_rendered", True):
         response.render()
-    seconds = settings.PAGE_CACHE_SECONDS
+    now = time.time()
+    valid_until = min(now + settings.PAGE_CACHE_SECONDS, next_publish_time() or math.inf)
     patch_cache_control(
         response,
         public=True,
         max_age=0,  # browsers revalidate (cheap, with the ETag): a reader's own post shows
-        s_maxage=seconds,
+        s_maxage=max(0, math.floor(valid_until - now)),
         stale_while_revalidate=settings.PAGE_CACHE_STALE_SECONDS,
     )
     response[TAGS_HEADER] = " ".join(sorted(generations))
     response["ETag"] = f'"{hashlib.md5(response.content).hexdigest()}"'
     response.cache_generations = generations
+    response.cache_valid_until = valid_until
     return response
 
 

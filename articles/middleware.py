@@ -1,7 +1,9 @@
 """Delivering reader pages: compression, and the whole-page cache in front of the views."""
 
 import hashlib
+import math
 import re
+import time
 
 import brotli
 from django.conf import settings
@@ -75,13 +77,17 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = self.key(request)
         stored = cache.get(key)
-        if stored is not None and is_current(stored["generations"]):
+        if (
+            stored is not None
+            and time.time() < stored["valid_until"]
+            and is_current(stored["generations"])
+        ):
             return self.replay(stored)
         response = self.get_response(request)
         built_from = getattr(response, "cache_generations", None)
         if response.status_code == 200 and is_shared(response) and built_from:
             if is_current(built_from):
-                self.store(key, response, built_from)
+                self.store(key, response, built_from, response.cache_valid_until)
             else:  # changed while it was being built: serve it, but let no one keep it
                 caching.keep_private(response)
         return response
@@ -90,16 +96,17 @@ class PageCacheMiddleware:
         url = f"{encoding_for(request)}|{request.get_host()}|{request.get_full_path()}"
         return "page:" + hashlib.md5(url.encode()).hexdigest()
 
-    def store(self, key, response, built_from):
-        cache.set(
-            key,
-            {
-                "generations": built_from,
-                "headers": [(k, v) for k, v in response.items() if k != "Content-Length"],
-                "content": response.content,
-            },
-            settings.PAGE_CACHE_SECONDS,
-        )
+    def store(self, key, response, built_from, valid_until):
+        seconds = math.ceil(valid_until - time.time())
+        if seconds <= 0:
+            return
+        entry = {
+            "generations": built_from,
+            "valid_until": valid_until,  # by the site's clock, not only the cache's own expiry
+            "headers": [(k, v) for k, v in response.items() if k != "Content-Length"],
+            "content": response.content,
+        }
+        cache.set(key, entry, seconds)
 
     def replay(self, stored):
         response = HttpResponse(stored["content"])

@@ -181,11 +181,16 @@ def test_a_second_comment_from_the_same_email_within_15_seconds_is_refused_with_
     assert_refused(response, 429, "You are posting too quickly.")
 
 
-def test_the_same_reader_may_comment_again_after_15_seconds(post, article):
+def test_the_same_reader_may_comment_again_once_the_flood_window_has_passed(
+    post, article, settings
+):
+    # Real time, not a frozen clock: the window lives in the shared cache (Redis in CI) too.
+    settings.COMMENTS_FLOOD_SECONDS = 1
     post(article, ip="203.0.113.5")
+    assert post(article, ip="203.0.113.5").status_code == 429
 
-    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=16)):
-        response = post(article, ip="203.0.113.5")
+    time.sleep(1.1)
+    response = post(article, ip="203.0.113.5")
 
     assert response.status_code == 302
 

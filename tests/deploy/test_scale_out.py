@@ -34,6 +34,8 @@ def gunicorn(tmp_path, name):
     so it shares this test's Redis."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false",
+           "SECRET_KEY": "scale-out-test-key-not-the-development-one",
+           "SECURE_SSL_REDIRECT": "false", "STATIC_MANIFEST": "false",
            "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
            "HTTP_CACHE_PURGE_URLS": "", "AKISMET_API_KEY": ""}  # fmt: skip
     args = [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "-w", "1",
