@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.markup import render_comment
 from articles.models import Article
-from comments.models.records import CommentEvent, Report
+from comments.models.records import CommentEvent, CommentReason, Report
 
 
 class Reason(models.TextChoices):
@@ -70,6 +70,11 @@ class CommentQuerySet(models.QuerySet):
     def reported(self):
         """Comments with reader reports no moderator has acted on yet."""
         return self.filter(Exists(Report.objects.open().filter(comment=OuterRef("pk"))))
+
+    def with_reason(self, reason):
+        """Comments recorded with ``reason``, looked up through the reason rows' index."""
+        rows = CommentReason.objects.filter(reason=reason, comment=OuterRef("pk"))
+        return self.filter(Exists(rows))
 
     def feedback_due(self):
         """Comments whose correction (spam or ham) still has to be sent to Akismet."""
@@ -179,7 +184,25 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
         indexes = [
             models.Index(fields=["article", "status", "submitted_at"], name="comment_article_idx"),
-            models.Index(fields=["status", "submitted_at"], name="comment_queue_idx"),
+            # The queue's views, each in its order (oldest first, the pk breaking ties); the
+            # partial ones also make their capped counts index-only.
+            models.Index(fields=["status", "submitted_at", "id"], name="comment_queue_idx"),
+            models.Index(fields=["submitted_at", "id"], name="comment_submitted_idx"),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="comment_awaiting_idx",
+                condition=Q(status="pending", akismet__in=["unchecked", "error"]),
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="comment_spam_idx",
+                condition=Q(status="spam", is_blatant=False),
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="comment_blatant_idx",
+                condition=Q(status="spam", is_blatant=True),
+            ),
             models.Index(fields=["status", "akismet", "next_check_at"], name="comment_check_idx"),
             models.Index(fields=["email"], name="comment_email_idx"),
             models.Index(fields=["ip"], name="comment_ip_idx"),
@@ -213,15 +236,40 @@ class Comment(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_comment(self.body)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        stored = [] if self._state.adding else getattr(self, "_stored_reasons", None)
         super().save(*args, **kwargs)
+        if update_fields is None or "reasons" in update_fields:
+            self._store_reason_rows(stored)
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
 
     def get_admin_url(self):
         return reverse("admin:comments_comment_change", args=[self.pk])
+
+    # The reason rows (CommentReason), kept in step with ``reasons`` by save().
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        comment = super().from_db(db, field_names, values, **kwargs)
+        if "reasons" in field_names:
+            comment._stored_reasons = list(comment.reasons)
+        return comment
+
+    def _store_reason_rows(self, stored):
+        """Bring the reason rows in step with ``reasons``; ``stored`` is None when unknown."""
+        if "reasons" in self.get_deferred_fields() or stored == self.reasons:
+            return
+        wanted = set(self.reasons)
+        if stored is None or set(stored) - wanted:
+            self.reason_rows.exclude(reason__in=wanted).delete()
+        missing = wanted - set(stored or [])
+        CommentReason.objects.bulk_create(
+            [CommentReason(comment=self, reason=r) for r in sorted(missing)], ignore_conflicts=True
+        )
+        self._stored_reasons = list(self.reasons)
 
     # Predicates, each the twin of a QuerySet method.
     def is_approved(self):
@@ -262,6 +310,9 @@ class Comment(models.Model):
 
     def is_feedback_due(self):
         return bool(self.akismet_feedback)
+
+    def has_reason(self, reason):
+        return reason in self.reasons
 
     def is_from_commenter(self, email):
         return bool(email) and self.email.lower() == email.lower()
