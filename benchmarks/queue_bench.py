@@ -84,7 +84,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", type=int, metavar="COMMENTS", help="generate the data first")
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--database-url", help=f"default: $DATABASE_URL or {queue_data.DEFAULT_URL}")
+    parser.add_argument(
+        "--database-url", help=f"default: $DATABASE_URL or {queue_data.DEFAULT_URL}"
+    )
     args = parser.parse_args()
     queue_data.setup(args.database_url)
     if args.build:
