@@ -162,6 +162,8 @@ class CommentAdmin(admin.ModelAdmin):
     # Counting every match would read the whole view; the counts stop at a thousand instead.
     show_full_result_count = False
     paginator = CappedPaginator
+    # Rendering a row costs about 2 ms whatever the volume: 50 keep the page within 300 ms.
+    list_per_page = 50
     ordering = ["submitted_at", "pk"]
     actions = [*MOVE_ACTIONS, recheck_selected, export_commenters,
                erase_action(keep_text=True), erase_action(keep_text=False)]  # fmt: skip
