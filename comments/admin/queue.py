@@ -56,10 +56,7 @@ class QueueFilter(admin.SimpleListFilter):
             _("Awaiting spam check"),
             Q(status=S.PENDING, akismet__in=Comment.UNANSWERED),
         ),
-        "reported": (
-            _("Reported"),
-            Q(Exists(Report.objects.open().filter(comment=OuterRef("pk")))),
-        ),
+        "reported": (_("Reported"), Q(reported_at__isnull=False)),
         "approved": (_("Approved"), Q(status=S.APPROVED)),
         "spam": (_("Spam"), Q(status=S.SPAM, is_blatant=False)),
         "blatant": (_("Blatant spam"), Q(status=S.SPAM, is_blatant=True)),

@@ -4,6 +4,7 @@ import itertools
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import OuterRef, Subquery
 
 
 def copy_reasons(apps, schema_editor):
@@ -18,6 +19,18 @@ def copy_reasons(apps, schema_editor):
     )
     for batch in itertools.batched(rows, 2000):
         CommentReason.objects.bulk_create(batch)
+
+
+def mark_reported(apps, schema_editor):
+    """Comments with open reports: since their oldest one."""
+    Comment = apps.get_model("comments", "Comment")
+    Report = apps.get_model("comments", "Report")
+    oldest_open = (
+        Report.objects.filter(comment=OuterRef("pk"), resolved_at=None)
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    Comment.objects.update(reported_at=Subquery(oldest_open))
 
 
 class Migration(migrations.Migration):
@@ -107,4 +120,20 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(copy_reasons, migrations.RunPython.noop, elidable=True),
+        migrations.AddField(
+            model_name="comment",
+            name="reported_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="open reports since"
+            ),
+        ),
+        migrations.RunPython(mark_reported, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name="comment",
+            index=models.Index(
+                condition=models.Q(("reported_at__isnull", False)),
+                fields=["submitted_at", "id"],
+                name="comment_reported_idx",
+            ),
+        ),
     ]

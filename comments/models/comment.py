@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.markup import render_comment
 from articles.models import Article
-from comments.models.records import CommentEvent, CommentReason, Report
+from comments.models.records import CommentEvent, CommentReason
 
 
 class Reason(models.TextChoices):
@@ -69,7 +69,7 @@ class CommentQuerySet(models.QuerySet):
 
     def reported(self):
         """Comments with reader reports no moderator has acted on yet."""
-        return self.filter(Exists(Report.objects.open().filter(comment=OuterRef("pk"))))
+        return self.filter(reported_at__isnull=False)
 
     def with_reason(self, reason):
         """Comments recorded with ``reason``, looked up through the reason rows' index."""
@@ -169,6 +169,11 @@ class Comment(models.Model):
         help_text=_("Never purge or anonymize this comment (for example, it is evidence)."),
     )
     anonymized_at = models.DateTimeField(_("personal data anonymized"), null=True, blank=True)
+    # Set by report(), cleared with the reports by a moderator's decision: the reported view
+    # reads an index on it rather than probing the reports for every comment in order.
+    reported_at = models.DateTimeField(
+        _("open reports since"), null=True, blank=True, editable=False
+    )
     akismet_feedback = models.CharField(
         _("correction to send to Akismet"), max_length=10, blank=True, editable=False
     )
@@ -202,6 +207,11 @@ class Comment(models.Model):
                 fields=["submitted_at", "id"],
                 name="comment_blatant_idx",
                 condition=Q(status="spam", is_blatant=True),
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="comment_reported_idx",
+                condition=Q(reported_at__isnull=False),
             ),
             models.Index(fields=["status", "akismet", "next_check_at"], name="comment_check_idx"),
             models.Index(fields=["email"], name="comment_email_idx"),
@@ -381,6 +391,9 @@ class Comment(models.Model):
             if locked.reports.filter(ip=ip).exists():
                 return None
             report = locked.reports.create(ip=ip, reason=reason, note=note)
+            if locked.reported_at is None:
+                locked.reported_at = report.created_at
+                locked.save(update_fields=["reported_at"])
             locked.record(CommentEvent.Kind.REPORTED, reason=reason, note=note)
             voices = locked.reports.open().values("ip").distinct().count()
             if locked.is_approved() and voices >= settings.COMMENTS_REPORT_THRESHOLD:
@@ -394,6 +407,7 @@ class Comment(models.Model):
         self.status_changed_at = timezone.now()
         if by is not None:
             self._plan_akismet_feedback()
+            self.reported_at = None  # the open reports are settled below
         self.save()
         self.record(kind, by=by, previous=previous, **data)
         if by is not None and self.pk:

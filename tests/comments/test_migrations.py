@@ -1,5 +1,7 @@
 """Migrations that move data: what a comment recorded survives them."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -45,3 +47,27 @@ def test_the_reason_rows_migration_keeps_every_comments_reasons(migrator):
     assert sorted(rows) == sorted(
         (pk, reason) for reasons, pk in made.items() for reason in reasons
     )
+
+
+def test_the_migration_marks_the_comments_with_open_reports_since_the_oldest(migrator):
+    apps = migrator(BEFORE)
+    Section = apps.get_model("articles", "Section")
+    section = Section.objects.create(name="Old news", slug="old-news")
+    article = apps.get_model("articles", "Article").objects.create(
+        title="Old", slug="old", body=".", section=section
+    )
+    Comment = apps.get_model("comments", "Comment")
+    comments = [
+        Comment.objects.create(article=article, name="Ada", email="ada@example.net", body=".")
+        for _ in range(3)
+    ]
+    first, second = timezone.now() - datetime.timedelta(days=2), timezone.now()
+    reports = apps.get_model("comments", "Report").objects
+    reports.create(comment=comments[0], reason="spam", ip="192.0.2.1", created_at=second)
+    reports.create(comment=comments[0], reason="spam", ip="192.0.2.2", created_at=first)
+    reports.create(comment=comments[1], reason="spam", ip="192.0.2.3", resolved_at=second)
+
+    apps = migrator(AFTER)
+
+    marked = apps.get_model("comments", "Comment").objects.order_by("pk")
+    assert [c.reported_at for c in marked] == [first, None, None]
