@@ -14,6 +14,7 @@ The database is created and migrated when missing. Never point it at a database 
 """
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -111,6 +112,15 @@ FROM comments_comment
 WHERE status IN ('approved', 'removed') AND (id %% 400 = 0 OR id %% 300 = 1)
 """
 
+REPORTED_SQL = """
+UPDATE comments_comment SET reported_at = oldest.created_at
+FROM (SELECT comment_id, min(created_at) AS created_at FROM comments_report
+      WHERE resolved_at IS NULL GROUP BY comment_id) AS oldest
+WHERE comments_comment.id = oldest.comment_id
+"""
+
+TABLES = ["comments_comment", "comments_report", "comments_commentreason"]
+
 REASON_ROWS_SQL = """
 INSERT INTO comments_commentreason (comment_id, reason)
 SELECT id, jsonb_array_elements_text(reasons) FROM comments_comment
@@ -126,19 +136,41 @@ def build(comments=1_000_000, articles=ARTICLES, seed=0.42):
 
     if connection.vendor != "postgresql":
         raise SystemExit("The queue benchmark data needs PostgreSQL (generate_series).")
+    with connection.cursor() as cursor:
+        # Before the articles: deleting them through the ORM would collect every comment.
+        cursor.execute("TRUNCATE comments_comment CASCADE")
     article_ids = _replace_articles(articles)
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE comments_comment CASCADE")
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        cursor.execute("SET synchronous_commit = off")
+        tables = [t for t in TABLES if _has_table(cursor, t)]
+        # Filling the tables, then building their indexes in one go, is several times faster.
+        indexes = [_drop_indexes(cursor, table) for table in tables]
         cursor.execute("SELECT setseed(%s)", [seed])
         cursor.execute(COMMENTS_SQL, {"articles": article_ids, "comments": comments})
         cursor.execute(REPORTS_SQL, {})
-        if _has_table(cursor, "comments_commentreason"):
+        if _has_column(cursor, "comments_comment", "reported_at"):
+            cursor.execute(REPORTED_SQL)
+        if "comments_commentreason" in tables:
             cursor.execute(REASON_ROWS_SQL)
-        cursor.execute("VACUUM ANALYZE comments_comment")
-        cursor.execute("VACUUM ANALYZE comments_report")
-        if _has_table(cursor, "comments_commentreason"):
-            cursor.execute("VACUUM ANALYZE comments_commentreason")
+        for definition in itertools.chain(*indexes):
+            cursor.execute(definition)
+        for table in [*tables, "articles_article"]:
+            cursor.execute(f"VACUUM ANALYZE {table}")
     return _moderator().username
+
+
+def _drop_indexes(cursor, table):
+    """Drop the table's indexes that back no constraint; returns their definitions."""
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+        "(SELECT conname FROM pg_constraint)",
+        [table],
+    )
+    found = cursor.fetchall()
+    for name, _definition in found:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in found]
 
 
 def _replace_articles(count):
@@ -178,6 +210,11 @@ def _moderator():
 
 def _has_table(cursor, name):
     return name in cursor.db.introspection.table_names(cursor)
+
+
+def _has_column(cursor, table, name):
+    columns = cursor.db.introspection.get_table_description(cursor, table)
+    return name in {column.name for column in columns}
 
 
 def setup(database_url=None):
