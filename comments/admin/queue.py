@@ -44,7 +44,7 @@ from comments.models import Comment, Reason, Report
 class QueueFilter(admin.SimpleListFilter):
     """The queue's views, with live counts (capped); pending is the default, "all" when searching.
 
-    Each view has an index in its order (``Comment.Meta.indexes``, ``Report.Meta.indexes``).
+    Each view has an index in its order (``Comment.Meta.indexes``).
     """
 
     title = _("queue")
