@@ -1,4 +1,4 @@
-"""A moderation queue at volume: a million comments on PostgreSQL in a few tens of seconds.
+"""A moderation queue at volume: a million comments on PostgreSQL in about a minute.
 
 ``build(comments=1_000_000)`` empties the comment tables, replaces the benchmark's own articles
 (slugs ``bench-…``) and fills them with generated SQL (``INSERT … SELECT generate_series``), so
@@ -10,7 +10,9 @@ and settled reader reports; spread over 200 articles and two years.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/newsroom_bench \\
         .venv/bin/python benchmarks/queue_data.py --comments 1000000
 
-The database is created and migrated when missing. Never point it at a database you care about.
+The database is created and migrated when missing; the name must contain "bench", as every comment
+in it is replaced. From Python: ``setup(url)`` (configures Django, creates and migrates the
+database), then ``build(comments=…)``; ``queue_bench.measure()`` times the pages afterwards.
 """
 
 import argparse
@@ -136,6 +138,7 @@ def build(comments=1_000_000, articles=ARTICLES, seed=0.42):
 
     if connection.vendor != "postgresql":
         raise SystemExit("The queue benchmark data needs PostgreSQL (generate_series).")
+    _refuse_unless_bench(connection.settings_dict["NAME"])
     with connection.cursor() as cursor:
         # Before the articles: deleting them through the ORM would collect every comment.
         cursor.execute("TRUNCATE comments_comment CASCADE")
@@ -208,6 +211,11 @@ def _moderator():
     return user
 
 
+def _refuse_unless_bench(name):
+    if "bench" not in name:
+        raise SystemExit(f"Refusing to replace the comments of {name!r}: not a bench database.")
+
+
 def _has_table(cursor, name):
     return name in cursor.db.introspection.table_names(cursor)
 
@@ -237,8 +245,7 @@ def _create_database(url):
     from psycopg import sql
 
     name = url.rsplit("/", 1)[1].split("?")[0]
-    if "bench" not in name:
-        raise SystemExit(f"Refusing to replace the comments of {name!r}: not a bench database.")
+    _refuse_unless_bench(name)
     server = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(server, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
