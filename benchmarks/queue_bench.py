@@ -107,6 +107,9 @@ def main():
         queue_data.build(args.build)
     rows = measure(args.runs)
     sys.stdout.write(table(rows) + "\n")
+    waited = statistics.median(r["ms"] - r["cpu_ms"] - r["sql_ms"] for r in rows)
+    if waited > 50:
+        sys.stdout.write(f"The machine is busy: pages waited {waited:.0f} ms (median) for a CPU.\n")
     missed = [row["page"] for row in rows if not row["ok"]]
     if missed:
         sys.stdout.write(f"Over budget ({BUDGET_MS} ms, {BUDGET_QUERIES} queries): {missed}\n")
