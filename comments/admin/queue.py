@@ -5,10 +5,12 @@ the row and refuses when someone else changed the comment first. The queue posts
 the status the moderator saw (``seen-<pk>``), so the first of two moderators wins.
 """
 
+import ipaddress
 import json
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -21,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from articles.models import Article
 from comments.admin.actions import (
     CHANGELIST,
     MOVE_ACTIONS,
@@ -34,11 +37,15 @@ from comments.admin.actions import (
     recheck_selected,
     report_move,
 )
+from comments.admin.counts import CappedChangeList, CappedPaginator, capped_counts, count_label
 from comments.models import Comment, Reason, Report
 
 
 class QueueFilter(admin.SimpleListFilter):
-    """The queue's views, with live counts; pending is the default, "all" when searching."""
+    """The queue's views, with live counts (capped); pending is the default, "all" when searching.
+
+    Each view has an index in its order (``Comment.Meta.indexes``).
+    """
 
     title = _("queue")
     parameter_name = "status"
@@ -49,10 +56,7 @@ class QueueFilter(admin.SimpleListFilter):
             _("Awaiting spam check"),
             Q(status=S.PENDING, akismet__in=Comment.UNANSWERED),
         ),
-        "reported": (
-            _("Reported"),
-            Q(Exists(Report.objects.open().filter(comment=OuterRef("pk")))),
-        ),
+        "reported": (_("Reported"), Q(reported_at__isnull=False)),
         "approved": (_("Approved"), Q(status=S.APPROVED)),
         "spam": (_("Spam"), Q(status=S.SPAM, is_blatant=False)),
         "blatant": (_("Blatant spam"), Q(status=S.SPAM, is_blatant=True)),
@@ -66,10 +70,13 @@ class QueueFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        counts = Comment.objects.aggregate(
-            **{key: Count("pk", filter=q) for key, (_label, q) in self.views.items()}
+        counts = capped_counts(
+            {key: Comment.objects.filter(q) for key, (_l, q) in self.views.items()}
         )
-        return [(key, f"{label} ({counts[key]})") for key, (label, _q) in self.views.items()]
+        return [
+            (key, f"{label} ({count_label(counts[key])})")
+            for key, (label, _q) in self.views.items()
+        ]
 
     def value(self):
         value = super().value()
@@ -96,9 +103,26 @@ class ReasonFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in Reason.values:
-            # The JSON text holds each reason in quotes: this matches whole reasons only.
-            return queryset.filter(reasons__icontains=f'"{self.value()}"')
+            return queryset.with_reason(self.value())
         return queryset
+
+
+class WithCommentsFilter(admin.RelatedFieldListFilter):
+    """Choices among the articles with comments, or their sections (``article__section``).
+
+    Django's RelatedOnlyFieldListFilter finds them with a DISTINCT over every comment; here each
+    article is looked up in the comments' article index, which stops at the first comment.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        commented = Article.objects.filter(Exists(Comment.objects.filter(article=OuterRef("pk"))))
+        column = self.field_path.removeprefix("article").removeprefix("__") or "pk"
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to=Q(pk__in=commented.values(column)),
+            ordering=ordering,
+        )
 
 
 class ReportInline(admin.TabularInline):
@@ -122,12 +146,21 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = [
         QueueFilter,
         ReasonFilter,
-        ("article", admin.RelatedOnlyFieldListFilter),
-        ("article__section", admin.RelatedOnlyFieldListFilter),
+        ("article", WithCommentsFilter),
+        ("article__section", WithCommentsFilter),
         "submitted_at",
     ]
     list_select_related = ["article"]
     search_fields = ["body", "name", "email", "ip"]
+    search_help_text = _(
+        "An e-mail or IP address finds exactly that commenter; other words search "
+        "the names and texts."
+    )
+    # Counting every match would read the whole view; the counts stop at a thousand instead.
+    show_full_result_count = False
+    paginator = CappedPaginator
+    # Rendering a row costs about 2 ms whatever the volume: 50 keep the page within 300 ms.
+    list_per_page = 50
     ordering = ["submitted_at", "pk"]
     actions = [*MOVE_ACTIONS, recheck_selected, export_commenters,
                erase_action(keep_text=True), erase_action(keep_text=False)]  # fmt: skip
@@ -162,6 +195,20 @@ class CommentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         open_reports = Prefetch("reports", Report.objects.open(), to_attr="open_reports")
         return super().get_queryset(request).prefetch_related(open_reports)
+
+    def get_changelist(self, request, **kwargs):
+        return CappedChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """An e-mail or IP address is looked up exactly, through its index; anything else is
+        searched for in the names, texts, addresses (slower: no index serves it)."""
+        term = search_term.strip()
+        if _is_email(term):
+            # The comment form stores addresses in lower case.
+            return queryset.filter(email=term.lower()), False
+        if _is_ip(term):
+            return queryset.filter(ip=term), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_list_display(self, request):
         view = request.GET.get(QueueFilter.parameter_name)
@@ -306,6 +353,22 @@ class CommentAdmin(admin.ModelAdmin):
         chosen = MOVES_BY_NAME[move]
         report_move(self, request, chosen, apply_move(request, chosen, pks))
         return self._back(comment)
+
+
+def _is_email(term):
+    try:
+        validate_email(term)
+    except ValidationError:
+        return False
+    return True
+
+
+def _is_ip(term):
+    try:
+        ipaddress.ip_address(term)
+    except ValueError:
+        return False
+    return True
 
 
 def _history_link(text, query):

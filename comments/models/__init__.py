@@ -2,13 +2,20 @@
 
 from comments.models.comment import SPAM_REASONS, Comment, CommentQuerySet, Reason, retry_delay
 from comments.models.moderation import ArticleCommentPolicy, Rule
-from comments.models.records import CommentEvent, PurgeLog, Report, ReportQuerySet
+from comments.models.records import (
+    CommentEvent,
+    CommentReason,
+    PurgeLog,
+    Report,
+    ReportQuerySet,
+)
 
 __all__ = [
     "SPAM_REASONS",
     "ArticleCommentPolicy",
     "Comment",
     "CommentEvent",
+    "CommentReason",
     "CommentQuerySet",
     "PurgeLog",
     "Reason",

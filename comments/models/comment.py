@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.markup import render_comment
 from articles.models import Article
-from comments.models.records import CommentEvent, Report
+from comments.models.records import CommentEvent, CommentReason
 
 
 class Reason(models.TextChoices):
@@ -69,7 +69,12 @@ class CommentQuerySet(models.QuerySet):
 
     def reported(self):
         """Comments with reader reports no moderator has acted on yet."""
-        return self.filter(Exists(Report.objects.open().filter(comment=OuterRef("pk"))))
+        return self.filter(reported_at__isnull=False)
+
+    def with_reason(self, reason):
+        """Comments recorded with ``reason``, looked up through the reason rows' index."""
+        rows = CommentReason.objects.filter(reason=reason, comment=OuterRef("pk"))
+        return self.filter(Exists(rows))
 
     def feedback_due(self):
         """Comments whose correction (spam or ham) still has to be sent to Akismet."""
@@ -164,6 +169,11 @@ class Comment(models.Model):
         help_text=_("Never purge or anonymize this comment (for example, it is evidence)."),
     )
     anonymized_at = models.DateTimeField(_("personal data anonymized"), null=True, blank=True)
+    # Set by report(), cleared with the reports by a moderator's decision: the reported view
+    # reads an index on it rather than probing the reports for every comment in order.
+    reported_at = models.DateTimeField(
+        _("open reports since"), null=True, blank=True, editable=False
+    )
     akismet_feedback = models.CharField(
         _("correction to send to Akismet"), max_length=10, blank=True, editable=False
     )
@@ -179,7 +189,30 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
         indexes = [
             models.Index(fields=["article", "status", "submitted_at"], name="comment_article_idx"),
-            models.Index(fields=["status", "submitted_at"], name="comment_queue_idx"),
+            # The queue's views, each in its order (oldest first, the pk breaking ties); the
+            # partial ones also make their capped counts index-only.
+            models.Index(fields=["status", "submitted_at", "id"], name="comment_queue_idx"),
+            models.Index(fields=["submitted_at", "id"], name="comment_submitted_idx"),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="comment_awaiting_idx",
+                condition=Q(status="pending", akismet__in=["unchecked", "error"]),
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="comment_spam_idx",
+                condition=Q(status="spam", is_blatant=False),
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="comment_blatant_idx",
+                condition=Q(status="spam", is_blatant=True),
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="comment_reported_idx",
+                condition=Q(reported_at__isnull=False),
+            ),
             models.Index(fields=["status", "akismet", "next_check_at"], name="comment_check_idx"),
             models.Index(fields=["email"], name="comment_email_idx"),
             models.Index(fields=["ip"], name="comment_ip_idx"),
@@ -213,14 +246,18 @@ class Comment(models.Model):
 
     def save(self, *args, **kwargs):
         loaded = getattr(self, "_loaded", {})
+        update_fields = kwargs.get("update_fields")
         # Rendered once per change of the text, never on bookkeeping saves.
         if not self.body_html or loaded.get("body") != self.body:
             self.body_html = render_comment(self.body)
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_html"}
+        stored = [] if self._state.adding else getattr(self, "_stored_reasons", None)
         self._status_before_save = loaded.get("status")  # read by the post_save signal
         super().save(*args, **kwargs)
         self._loaded = {**loaded, "status": self.status, "body": self.body}
+        if update_fields is None or "reasons" in update_fields:
+            self._store_reason_rows(stored)
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
@@ -228,11 +265,27 @@ class Comment(models.Model):
     def get_admin_url(self):
         return reverse("admin:comments_comment_change", args=[self.pk])
 
+    # What was read (to tell changes), and the reason rows kept in step with ``reasons``.
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
-        instance = super().from_db(db, field_names, values, **kwargs)
-        instance._loaded = dict(zip(field_names, values, strict=True))
-        return instance
+        comment = super().from_db(db, field_names, values, **kwargs)
+        comment._loaded = dict(zip(field_names, values, strict=True))
+        if "reasons" in field_names:
+            comment._stored_reasons = list(comment.reasons)
+        return comment
+
+    def _store_reason_rows(self, stored):
+        """Bring the reason rows in step with ``reasons``; ``stored`` is None when unknown."""
+        if "reasons" in self.get_deferred_fields() or stored == self.reasons:
+            return
+        wanted = set(self.reasons)
+        if stored is None or set(stored) - wanted:
+            self.reason_rows.exclude(reason__in=wanted).delete()
+        missing = wanted - set(stored or [])
+        CommentReason.objects.bulk_create(
+            [CommentReason(comment=self, reason=r) for r in sorted(missing)], ignore_conflicts=True
+        )
+        self._stored_reasons = list(self.reasons)
 
     # Predicates, each the twin of a QuerySet method.
     def is_approved(self):
@@ -273,6 +326,9 @@ class Comment(models.Model):
 
     def is_feedback_due(self):
         return bool(self.akismet_feedback)
+
+    def has_reason(self, reason):
+        return reason in self.reasons
 
     def is_from_commenter(self, email):
         return bool(email) and self.email.lower() == email.lower()
@@ -345,6 +401,9 @@ class Comment(models.Model):
             if locked.reports.filter(ip=ip).exists():
                 return None
             report = locked.reports.create(ip=ip, reason=reason, note=note)
+            if locked.reported_at is None:
+                locked.reported_at = report.created_at
+                locked.save(update_fields=["reported_at"])
             locked.record(CommentEvent.Kind.REPORTED, reason=reason, note=note)
             voices = locked.reports.open().values("ip").distinct().count()
             if locked.is_approved() and voices >= settings.COMMENTS_REPORT_THRESHOLD:
@@ -358,6 +417,7 @@ class Comment(models.Model):
         self.status_changed_at = timezone.now()
         if by is not None:
             self._plan_akismet_feedback()
+            self.reported_at = None  # the open reports are settled below
         self.save()
         self.record(kind, by=by, previous=previous, **data)
         if by is not None and self.pk:

@@ -122,3 +122,19 @@ def test_one_rule_per_kind_and_value(db):
 
     with transaction.atomic(), pytest.raises(IntegrityError):
         Rule.objects.create(kind="hold_word", value="lawsuit")
+
+
+@pytest.mark.parametrize("reason", ["first_time", "awaiting_spam_check", "link_limit"])
+def test_with_reason_agrees_with_has_reason_as_the_reasons_change(assorted, article, reason):
+    _approved, held, awaiting, *_rest = assorted
+    awaiting.record_spam_check("ham", {})
+    reloaded = Comment.objects.get(pk=held.pk)
+    reloaded.add_reasons("link_limit")
+    reloaded.save()
+    made = make(article, reasons=["link_limit", "first_time"])
+
+    in_set = set(Comment.objects.with_reason(reason).values_list("pk", flat=True))
+
+    comments = Comment.objects.filter(pk__in=[c.pk for c in [*assorted, made]])
+    assert in_set == {c.pk for c in comments if c.has_reason(reason)}
+    assert in_set

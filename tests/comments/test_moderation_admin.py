@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from articles.models import Article
+from comments.admin import counts
 from comments.models import Comment, CommentEvent, Report
 from tests.comments.conftest import act, approved_comment, held_comment
 from tests.factories import ArticleFactory, SectionFactory
@@ -118,6 +119,87 @@ def test_a_search_looks_through_every_status(client, mo, article):
     assert "From a known address." in by_ip
 
 
+def test_an_email_search_finds_exactly_that_address_in_any_case(client, mo, article):
+    approved_comment(article, email="known@example.net", body="Known reader.")
+    approved_comment(article, email="unknown@example.net", body="Someone else.")
+
+    html = client.get(CHANGELIST, {"q": " Known@Example.NET "}).content.decode()
+
+    assert "Known reader." in html and "Someone else." not in html
+
+
+def test_an_ip_search_finds_exactly_that_address(client, mo, article):
+    held_comment(article, ip="198.51.100.7", body="From seven.")
+    held_comment(article, ip="198.51.100.77", body="From seventy-seven.")
+    held_comment(article, ip="2001:db8::1", body="Over IPv6.")
+
+    by_ipv4 = client.get(CHANGELIST, {"q": "198.51.100.7"}).content.decode()
+    by_ipv6 = client.get(CHANGELIST, {"q": "2001:DB8:0::1"}).content.decode()
+
+    assert "From seven." in by_ipv4 and "From seventy-seven." not in by_ipv4
+    assert "Over IPv6." in by_ipv6 and "From seven." not in by_ipv6
+
+
+def test_other_searches_still_look_through_names_texts_and_partial_addresses(client, mo, article):
+    approved_comment(article, name="Dana Scully", email="dana@fbi.example", body="I want to.")
+    approved_comment(article, name="Fox", email="fox@example.net", body="Believe it.")
+
+    by_name = client.get(CHANGELIST, {"q": "scully"}).content.decode()
+    by_text = client.get(CHANGELIST, {"q": "believe"}).content.decode()
+    by_domain = client.get(CHANGELIST, {"q": "fbi.example"}).content.decode()
+
+    assert "I want to." in by_name and "Believe it." not in by_name
+    assert "Believe it." in by_text and "I want to." not in by_text
+    assert "I want to." in by_domain and "Believe it." not in by_domain
+
+
+def test_the_reason_filter_lists_the_comments_that_have_the_reason_now(client, mo, article):
+    held_comment(article, "link_limit", "hold_word", body="Links and a word.")
+    held_comment(article, "hold_word", body="Only a word.")
+    checked = held_comment(article, "awaiting_spam_check", body="Checked since.")
+    checked.record_spam_check("ham", {"comment_content": checked.body})
+
+    links = client.get(CHANGELIST, {"reason": "link_limit"}).content.decode()
+    words = client.get(CHANGELIST, {"reason": "hold_word"}).content.decode()
+    awaiting = client.get(CHANGELIST, {"reason": "awaiting_spam_check"}).content.decode()
+
+    assert "Links and a word." in links and "Only a word." not in links
+    assert "Links and a word." in words and "Only a word." in words
+    assert "Checked since." not in awaiting
+
+
+def test_counts_past_the_cap_read_as_the_cap_and_a_plus(client, mo, article, monkeypatch):
+    monkeypatch.setattr(counts, "CAP", 3)
+    for _ in range(5):
+        approved_comment(article, body="On the page.")
+    held_comment(article)
+    held_comment(article)
+
+    html = client.get(CHANGELIST, {"status": "approved"}).content.decode()
+
+    for label in ["Approved (3+)", "All (3+)", "Pending (2)", "Spam (0)"]:
+        assert label in html
+    assert "3+ comments" in html and "Select all 3+ comments" in html
+    assert html.count(">On the page.</a>") == 5
+
+
+def test_a_count_past_a_thousand_reads_one_thousand_and_a_plus():
+    assert (counts.count_label(1000), counts.count_label(1001)) == ("1,000", "1,000+")
+
+
+def test_the_article_and_section_filters_offer_only_those_with_comments(client, mo, article):
+    other = ArticleFactory(title="Another story", section=SectionFactory(name="Sport"))
+    ArticleFactory(title="A story nobody commented on", section=SectionFactory(name="Quiet"))
+    held_comment(article)
+    approved_comment(other)
+
+    html = client.get(CHANGELIST, {"status": "all"}).content.decode()
+
+    assert f"?article__id__exact={other.pk}&amp;status=all" in html
+    assert f"?article__section__id__exact={other.section_id}&amp;status=all" in html
+    assert "A story nobody commented on" not in html and "Quiet" not in html
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_the_queue_runs_the_same_queries_whatever_its_length(
     client, mo, article, size, django_assert_num_queries
@@ -126,12 +208,37 @@ def test_the_queue_runs_the_same_queries_whatever_its_length(
         held_comment(ArticleFactory() if n % 2 else article)
     client.get(CHANGELIST)  # Warm up the content-type and permission caches.
 
-    # session, user, user's and groups' permissions, the views' counts, the article and section
-    # filters' choices, two counts, the page and its open reports
-    with django_assert_num_queries(11):
+    # session, user, user's and groups' permissions, the views' capped counts, the article and
+    # section filters' choices, the page's capped count, the page and its open reports
+    with django_assert_num_queries(10):
         response = client.get(CHANGELIST)
 
     assert response.status_code == 200
+
+
+QUEUE_PAGES = [
+    *({"status": view} for view in
+      ["pending", "awaiting", "reported", "spam", "blatant", "removed", "approved", "all"]),
+    {"q": "held1@example.net"}, {"q": "203.0.113.9"}, {"q": "words"},
+    {"reason": "link_limit"}, {"status": "all", "reason": "first_time"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [4, 40])
+def test_every_view_and_search_of_the_queue_stays_within_fifteen_queries(
+    client, mo, article, size, django_assert_max_num_queries
+):
+    for n in range(size):
+        comment = held_comment(ArticleFactory() if n % 2 else article, "link_limit")
+        [comment.approve, comment.mark_spam, comment.remove, lambda: None][n % 4]()
+        if n % 4 == 0:
+            comment.report(f"192.0.2.{n + 1}", "abuse", "Rude.")
+    client.get(CHANGELIST)  # Warm up the content-type and permission caches.
+
+    for query in QUEUE_PAGES:
+        with django_assert_max_num_queries(15):
+            response = client.get(CHANGELIST, query)
+        assert response.status_code == 200
 
 
 def test_the_reported_view_shows_the_reports(client, mo, article):

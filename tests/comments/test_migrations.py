@@ -1,0 +1,73 @@
+"""Migrations that move data: what a comment recorded survives them."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+BEFORE = [("comments", "0002_moderation")]
+AFTER = [("comments", "0003_queue_at_volume")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def migrator(transactional_db):
+    """Migrations to run by hand; the database is left fully migrated afterwards."""
+    yield migrate
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_reason_rows_migration_keeps_every_comments_reasons(migrator):
+    apps = migrator(BEFORE)
+    Article = apps.get_model("articles", "Article")
+    Section = apps.get_model("articles", "Section")
+    Comment = apps.get_model("comments", "Comment")
+    section = Section.objects.create(name="Old news", slug="old-news")
+    article = Article.objects.create(title="Old", slug="old", body=".", section=section)
+    made = {
+        tuple(reasons): Comment.objects.create(
+            article=article, name="Ada", email="ada@example.net", body=".", reasons=reasons,
+            submitted_at=timezone.now(),
+        ).pk
+        for reasons in (["first_time", "link_limit"], ["akismet_spam"], [])
+    }  # fmt: skip
+
+    apps = migrator(AFTER)
+
+    rows = apps.get_model("comments", "CommentReason").objects.values_list("comment", "reason")
+    assert sorted(rows) == sorted(
+        (pk, reason) for reasons, pk in made.items() for reason in reasons
+    )
+
+
+def test_the_migration_marks_the_comments_with_open_reports_since_the_oldest(migrator):
+    apps = migrator(BEFORE)
+    Section = apps.get_model("articles", "Section")
+    section = Section.objects.create(name="Old news", slug="old-news")
+    article = apps.get_model("articles", "Article").objects.create(
+        title="Old", slug="old", body=".", section=section
+    )
+    Comment = apps.get_model("comments", "Comment")
+    comments = [
+        Comment.objects.create(article=article, name="Ada", email="ada@example.net", body=".")
+        for _ in range(3)
+    ]
+    first, second = timezone.now() - datetime.timedelta(days=2), timezone.now()
+    reports = apps.get_model("comments", "Report").objects
+    reports.create(comment=comments[0], reason="spam", ip="192.0.2.1", created_at=second)
+    reports.create(comment=comments[0], reason="spam", ip="192.0.2.2", created_at=first)
+    reports.create(comment=comments[1], reason="spam", ip="192.0.2.3", resolved_at=second)
+
+    apps = migrator(AFTER)
+
+    marked = apps.get_model("comments", "Comment").objects.order_by("pk")
+    assert [c.reported_at for c in marked] == [first, None, None]
