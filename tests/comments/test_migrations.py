@@ -71,3 +71,23 @@ def test_the_migration_marks_the_comments_with_open_reports_since_the_oldest(mig
 
     marked = apps.get_model("comments", "Comment").objects.order_by("pk")
     assert [c.reported_at for c in marked] == [first, None, None]
+
+
+def test_comments_stored_with_double_escaped_code_are_rendered_again(migrator):
+    apps = migrator([("comments", "0003_queue_at_volume")])
+    Article = apps.get_model("articles", "Article")
+    Section = apps.get_model("articles", "Section")
+    Comment = apps.get_model("comments", "Comment")
+    section = Section.objects.create(name="Old news", slug="old-news")
+    article = Article.objects.create(title="Old", slug="old", body=".", section=section)
+    fields = {"article": article, "name": "Ada", "email": "ada@example.net"}
+    damaged = Comment.objects.create(
+        body="`a < b`", body_html="<p><code>a &amp;lt; b</code></p>", **fields
+    )
+    sound = Comment.objects.create(body="Plain.", body_html="<p>Kept as stored.</p>", **fields)
+
+    apps = migrator([("comments", "0004_rerender_double_escaped_code")])
+
+    Comment = apps.get_model("comments", "Comment")
+    assert Comment.objects.get(pk=damaged.pk).body_html == "<p><code>a &lt; b</code></p>"
+    assert Comment.objects.get(pk=sound.pk).body_html == "<p>Kept as stored.</p>"
