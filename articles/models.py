@@ -5,6 +5,7 @@ from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext_lazy as _
 
 from articles.markup import CALLOUT_HELP, reading_minutes, render_article
@@ -292,6 +293,7 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.body = normalize_newlines(self.body)  # browsers send textareas with CRLF
         self.body_html = render_article(self.body)
         self.reading_time = reading_minutes(self.body)
         if self._content_changed() and self.is_published():
@@ -479,6 +481,7 @@ class FAQ(models.Model):
         return self.question
 
     def save(self, *args, **kwargs):
+        self.answer = normalize_newlines(self.answer)
         self.answer_html = render_article(self.answer)
         super().save(*args, **kwargs)
 

@@ -5,6 +5,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext_lazy as _
 
 from articles.markup import render_comment
@@ -246,6 +247,7 @@ class Comment(models.Model):
 
     def save(self, *args, **kwargs):
         loaded = getattr(self, "_loaded", {})
+        self.body = normalize_newlines(self.body)  # browsers send textareas with CRLF
         update_fields = kwargs.get("update_fields")
         # Rendered once per change of the text, never on bookkeeping saves.
         if not self.body_html or loaded.get("body") != self.body:

@@ -161,3 +161,27 @@ def test_a_later_settings_change_does_not_move_the_updated_time_again():
         live.save()
     live.refresh_from_db()
     assert live.updated_at == NOW
+
+
+def test_callouts_typed_in_a_browser_with_crlf_line_breaks_render():
+    body = (
+        "Intro.\r\n\r\n:::tip\r\nCarry water.\r\n:::\r\n\r\n## Next steps\r\n\r\n"
+        ":::expert Dr. Mara Okafor | Institute of Coastal Studies\r\nShade matters.\r\n:::\r\n"
+        "\r\nClosing words."
+    )
+    article = ArticleFactory(body=body)
+
+    html = Article.objects.get(pk=article.pk).body_html
+    assert "\r" not in Article.objects.get(pk=article.pk).body
+    assert '<aside class="callout callout-tip"' in html
+    assert "<h2>Next steps</h2>" in html
+    assert '<aside class="callout callout-expert"' in html
+    assert ":::" not in html
+    assert "<p>Closing words.</p>" in html
+
+
+def test_a_faq_answer_with_crlf_line_breaks_is_stored_with_newlines():
+    faq = FAQFactory(answer="One.\r\n\r\nTwo.")
+
+    assert faq.answer == "One.\n\nTwo."
+    assert faq.answer_html == "<p>One.</p>\n<p>Two.</p>"
