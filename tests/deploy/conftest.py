@@ -146,8 +146,8 @@ def force_log_in(client, user):
     session = Client()
     session.force_login(user)
     client.cookies.set("sessionid", session.cookies["sessionid"].value)
-    client.get("/admin/")  # sets the CSRF cookie
-    assert "csrftoken" in client.cookies
+    response = client.get("/admin/")  # sets the CSRF cookie
+    assert "csrftoken" in client.cookies, (response.status_code, response.headers)
 
 
 def approve(client, *comments):

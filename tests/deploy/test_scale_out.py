@@ -23,6 +23,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# Production refuses the development key; the test process signs sessions with this one too.
+SECRET_KEY = "scale-out-test-key-not-the-development-one"
+
+
 def database_url():
     db = connection.settings_dict
     login = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"]
@@ -34,7 +38,7 @@ def gunicorn(tmp_path, name):
     so it shares this test's Redis."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false",
-           "SECRET_KEY": "scale-out-test-key-not-the-development-one",
+           "SECRET_KEY": SECRET_KEY,
            "SECURE_SSL_REDIRECT": "false", "STATIC_MANIFEST": "false",
            "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
            "HTTP_CACHE_PURGE_URLS": "", "AKISMET_API_KEY": ""}  # fmt: skip
@@ -50,7 +54,8 @@ def gunicorn(tmp_path, name):
 
 
 @pytest.fixture
-def app_servers(transactional_db, tmp_path):
+def app_servers(transactional_db, tmp_path, settings):
+    settings.SECRET_KEY = SECRET_KEY
     servers = []
     try:
         servers = [gunicorn(tmp_path, "a"), gunicorn(tmp_path, "b")]
