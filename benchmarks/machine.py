@@ -1,6 +1,7 @@
 """What the figures were measured on: hardware, versions, and the code's revision."""
 
 import datetime
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ from benchmarks.services import GUNICORN_WORKERS, ROOT
 SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def describe():
+def describe(load_at_start):
     rows = [
         ("CPU", f"{cpu_model()}, {len(cpus())} cores"),
         ("memory", f"{memory_gib():.1f} GiB"),
@@ -26,8 +27,14 @@ def describe():
         ("wrk", first_line(["wrk", "--version"])),
         ("app server", f"gunicorn, {GUNICORN_WORKERS} sync workers, on the same machine as "
                        "PostgreSQL, Redis, Varnish and wrk"),
+        ("load average (1 min)", f"{load_at_start:.2f} before the benchmark started anything "
+                                 f"(near 0 on an idle machine), {load_average():.2f} at the end"),
     ]  # fmt: skip
     return "\n".join(f"- {name}: {value}" for name, value in rows)
+
+
+def load_average():
+    return os.getloadavg()[0]
 
 
 def revision():

@@ -103,6 +103,7 @@ class Run:
     queue: dict = field(default_factory=lambda: {"status": "skipped (--no-queue)"})
     notes: list = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    load_at_start: float = field(default_factory=machine.load_average)
     seconds: float = 0.0
     demo_pk: int | None = None
     token: str = ""
@@ -373,7 +374,7 @@ def write_results(run):
     text = (
         "# Benchmark results\n\n"
         f"Produced by `make bench` ({run.seconds / 60:.1f} minutes), {machine.revision()}.\n\n"
-        f"## Machine\n\n{machine.describe()}\n\n{tables}\n"
+        f"## Machine\n\n{machine.describe(run.load_at_start)}\n\n{tables}\n"
         f"## Where the time goes\n\n{report.explanations(found)}\n\n"
         f"## Queue at 1,000,000 comments\n\n{queue.markdown(run.queue)}\n\n"
         f"## Notes\n\n{notes(run)}\n"
