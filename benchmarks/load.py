@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -86,6 +87,16 @@ def fetch(url, headers=None, timeout=60):
         return error.code, dict(error.headers), error.read()
 
 
-def warm_up(url, script=None, env=None):
-    """A second of light load, so each freshly started worker has loaded and compiled it all."""
+def warm_up(url, seconds=2):
+    """A few requests one after another, so fresh workers have compiled templates and opened
+    connections; one at a time, so none is still being served when the measurement starts."""
+    started = time.monotonic()
+    for _ in range(4):
+        fetch(url)
+        if time.monotonic() - started > seconds:
+            return
+
+
+def warm_up_posts(url, script, env):
+    """A second of posting at two connections (posts are quick, so little is left running)."""
     run_wrk("warm-up", url, 2, 1, script, env)

@@ -40,15 +40,15 @@ _bodies = count()
 _rng = random.Random(4)
 PROFILE_SECONDS = 3  # per page: a slow page is profiled fewer times
 
-# Where profiled time is spent, by the path of the code that spent it (first match wins).
-CATEGORIES = [
-    ("templates", ("/django/template/", "/django/templatetags/", "/templatetags/")),
-    ("database", ("/django/db/", "psycopg")),
-    ("cache", ("/django/core/cache/", "/redis/")),
-    ("markup", ("/markdown/", "/bleach/", "/html5lib/", "/articles/markup")),
-    ("app code", ("/articles/", "/comments/")),
-    ("socket I/O", ("socket", "recv", "sendall")),
-    ("Django (other)", ("/django/",)),
+# Where the profiled time goes: the cumulative time of a few entry points, as shares of the
+# whole. They overlap: a query run from a template counts in both "templates" and "SQL".
+# (label, file, function name or "prefix_", how the matching entries combine)
+ENTRY_POINTS = [
+    ("templates", "django/template/base.py", "render", max),  # the outermost render
+    ("SQL", "django/db/backends/utils.py", "_execute", sum),
+    ("Redis", "redis/client.py", "execute_command", sum),
+    ("URL reversing", "django/urls/base.py", "reverse", sum),
+    ("Markdown and bleach", "articles/markup.py", "render_", sum),
 ]
 
 
@@ -112,13 +112,10 @@ def profile(request, repeat):
     wall = time.perf_counter() - started
     stats = pstats.Stats(profiler).stats
     total = sum(row[2] for row in stats.values()) or 1
-    groups = Counter()
-    for (filename, _line, function), row in stats.items():
-        groups[category(filename, function)] += row[2]
     top = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:5]
     return {
         "ms_per_request": round(wall * 1000 / done, 1),
-        "shares": {name: round(100 * spent / total) for name, spent in groups.most_common(5)},
+        "shares": shares(stats, total),
         "top": [
             f"{short(filename)}:{function} {round(100 * row[2] / total)}%"
             for (filename, _line, function), row in top
@@ -126,12 +123,22 @@ def profile(request, repeat):
     }
 
 
-def category(filename, function):
-    where = f"{filename} {function}"
-    for name, needles in CATEGORIES:
-        if any(needle in where for needle in needles):
-            return name
-    return "Python (other)"
+def shares(stats, total):
+    found = {}
+    for label, path, name, combine in ENTRY_POINTS:
+        times = [
+            row[3]
+            for (filename, _line, function), row in stats.items()
+            if filename.endswith(path) and matches(function, name)
+        ]
+        if times:
+            found[label] = round(100 * combine(times) / total)
+    return found
+
+
+def matches(function, name):
+    """A name ending in "_" is a prefix ("render_"); any other must match exactly."""
+    return function.startswith(name) if name.endswith("_") else function == name
 
 
 def short(filename):

@@ -280,7 +280,7 @@ def measure_posts(run, services, scenario, env, url, port):
     for connections in scenario.connections:
         wrk_env["BENCH_RUN"] = f"{int(time.time())}c{connections}"
         fresh_app(services, env, port)
-        load.warm_up(url, POST_SCRIPT, {**wrk_env, "BENCH_RUN": f"{wrk_env['BENCH_RUN']}w"})
+        load.warm_up_posts(url, POST_SCRIPT, {**wrk_env, "BENCH_RUN": f"{wrk_env['BENCH_RUN']}w"})
         result = load.run_wrk(scenario.label, url, connections, run.duration, POST_SCRIPT, wrk_env)
         outcome = posted(services, env, run.work)
         result.notes.append(f"posts by status {outcome.get('by_status')}, "

@@ -51,13 +51,14 @@ class Services:
 
     def stop(self, name):
         process, log = self.running.pop(name)
-        if process.poll() is None:
+        try:
             os.killpg(process.pid, signal.SIGTERM)  # the group we started: gunicorn's workers too
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass  # the whole group has already exited
         log.close()
 
     def stop_all(self):
