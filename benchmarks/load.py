@@ -77,11 +77,19 @@ def percentile(report, label):
     return round(float(match[1]) * UNITS[match[2]], 2) if match else None
 
 
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to report, not to follow
+
+
+OPENER = urllib.request.build_opener(NoRedirects)
+
+
 def fetch(url, headers=None, timeout=60):
-    """(status, headers, body) of one GET, whatever the status."""
+    """(status, headers, body) of one GET, whatever the status; redirects are not followed."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with OPENER.open(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()

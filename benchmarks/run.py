@@ -23,6 +23,7 @@ import redis
 
 from benchmarks import load, machine, queue, report
 from benchmarks.services import PYTHON, ROOT, ServiceError, Services, free_port
+from tests import fake_akismet
 
 DATABASE = "newsroom_bench"
 SERVER_URL = "postgres://postgres@127.0.0.1:5432"
@@ -163,6 +164,7 @@ def base_env(work):
         DEBUG="false",
         SECRET_KEY=f"benchmark-only-{secrets.token_urlsafe(32)}",
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback; TLS ends at a proxy in production
         CONN_MAX_AGE="60",
         TASK_BACKEND="django_tasks_db.DatabaseBackend",
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
@@ -220,7 +222,7 @@ def run_group(run, services, group, base):
     try:
         if group.akismet:
             env.update(AKISMET_API_URL=services.fake_akismet(env, AKISMET_DELAY),
-                       AKISMET_API_KEY="fake-akismet-key")  # fmt: skip
+                       AKISMET_API_KEY=fake_akismet.VALID_KEY)  # fmt: skip
         if group.worker:
             services.worker(env)
         if run.token == "":
@@ -257,11 +259,12 @@ def measure(run, services, key, env, port):
     if key.startswith("post"):
         measure_posts(run, services, scenario, env, url, port)
         return
-    status, headers, body = load.fetch(url)
+    status, _headers, body = load.fetch(url)
     _status, _headers, zipped = load.fetch(url, {"Accept-Encoding": "gzip"})
     scenario.bytes, scenario.gzip_bytes = len(body), len(zipped)
     if status != 200:
         scenario.problem = f"HTTP {status}"
+        run.notes.append(f"{scenario.label}: the page answered HTTP {status}, not 200.")
     for connections in scenario.connections:
         fresh_app(services, env, port)
         load.warm_up(url)
