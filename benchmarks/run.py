@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from benchmarks import load, machine, queue, report
+from benchmarks import load, machine, moderation, report
 from benchmarks.services import PYTHON, ROOT, ServiceError, Services, free_port
 from tests import fake_akismet
 
@@ -125,7 +125,7 @@ def main():
         for group in GROUPS:
             run_group(run, services, group, base)
         if options.queue:
-            run.queue = queue.run(base, work, say)
+            run.queue = moderation.run(base, work, say)
     run.seconds = time.monotonic() - run.started
     write_results(run)
 
@@ -379,7 +379,7 @@ def write_results(run):
         f"Produced by `make bench` ({run.seconds / 60:.1f} minutes), {machine.revision()}.\n\n"
         f"## Machine\n\n{machine.describe(run.load_at_start)}\n\n{tables}\n"
         f"## Where the time goes\n\n{report.explanations(found)}\n\n"
-        f"## Queue at 1,000,000 comments\n\n{queue.markdown(run.queue)}\n\n"
+        f"## Queue at 1,000,000 comments\n\n{moderation.markdown(run.queue)}\n\n"
         f"## Notes\n\n{notes(run)}\n"
     )
     RESULTS.write_text(text)
