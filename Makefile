@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test test-sqlite test-postgres lint fmt seed worker browser varnish clean
+.PHONY: run test test-sqlite test-postgres lint fmt seed worker browser varnish bench bench-tools clean
 
 run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
@@ -44,6 +44,18 @@ seed: $(VENV)/.installed
 
 worker: $(VENV)/.installed
 	$(MANAGE) db_worker
+
+# Load benchmarks on PostgreSQL, Redis, gunicorn and Varnish; writes benchmarks/results.md.
+# BENCH_ARGS="--duration 5 --no-queue" for a quicker, partial run.
+bench: $(VENV)/.dev-installed bench-tools
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+# The load generator, from Debian packages (Varnish comes with `make varnish`).
+bench-tools: varnish
+	@command -v wrk >/dev/null || { \
+	  echo "Installing wrk from Debian packages"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends wrk; }
 
 # Find a Python 3.12+ (Django 6 needs it; Debian 12's python3 is 3.11).
 $(VENV)/bin/python:
