@@ -304,12 +304,8 @@ def posted(services, env, work):
 
 
 def start_varnish(run, services, app_port):
-    """Varnish in front of gunicorn, with the project's VCL (or the stand-in) on this port."""
-    shipped = ROOT / "deploy" / "varnish.vcl"
-    source = shipped if shipped.exists() else ROOT / "benchmarks" / "varnish.vcl"
-    if not shipped.exists():
-        run.notes.append("deploy/varnish.vcl is missing: Varnish ran with benchmarks/varnish.vcl "
-                         "(Varnish's built-in rules only).")  # fmt: skip
+    """Varnish in front of gunicorn, with the project's VCL, on a port of its own."""
+    source = ROOT / "deploy" / "varnish.vcl"
     vcl = re.sub(r'(\.port\s*=\s*")\d+(")', rf"\g<1>{app_port}\g<2>", source.read_text())
     (run.work / "varnish.vcl").write_text(vcl)
     port = free_port()
