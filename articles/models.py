@@ -1,7 +1,17 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models import (
+    BooleanField,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Window,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -92,17 +102,6 @@ class Tag(models.Model):
         return reverse("articles:tag", kwargs={"slug": self.slug})
 
 
-def search_vector():
-    """Title, dek and body, weighted; the GIN index "article_search_idx" is on this expression."""
-    from django.contrib.postgres.search import SearchVector
-
-    return (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("dek", weight="B", config="english")
-        + SearchVector("body", weight="C", config="english")
-    )
-
-
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers can see: published, with a publish time that has passed."""
@@ -148,16 +147,40 @@ class ArticleQuerySet(models.QuerySet):
         """What an article card shows (section trail, bylines) in a fixed number of queries."""
         return self.select_related("section__parent").with_bylines()
 
-    def front_page(self, latest, per_section):
-        """The newest ``latest`` articles and each top-level section's newest ``per_section``,
-        in one query; each row has ``overall_rank`` and ``rank_in_section``."""
+    def front_page(self, latest, per_section, sections):
+        """The newest ``latest`` articles and the newest ``per_section`` of each of the top-level
+        ``sections``, in one query; each row has ``overall_rank`` and ``rank_in_section``.
+
+        The ranks are taken over those candidates only (each a short list read through an
+        index), so the page costs the same with a hundred articles or a hundred thousand.
+        """
+        candidates = [self.newest_first().values("pk")[:latest]]
+        for section in sections:
+            candidates.append(self.in_section(section).newest_first().values("pk")[:per_section])
         top_section = Coalesce("section__parent_id", "section_id")
         newest = [F("published_at").desc(), F("pk").desc()]
-        return self.annotate(
-            top_section_id=top_section,
-            overall_rank=Window(RowNumber(), order_by=newest),
-            rank_in_section=Window(RowNumber(), partition_by=top_section, order_by=newest),
-        ).filter(Q(overall_rank__lte=latest) | Q(rank_in_section__lte=per_section))
+        return (
+            self.among(*candidates)
+            .annotate(
+                top_section_id=top_section,
+                overall_rank=Window(RowNumber(), order_by=newest),
+                rank_in_section=Window(RowNumber(), partition_by=top_section, order_by=newest),
+            )
+            .filter(Q(overall_rank__lte=latest) | Q(rank_in_section__lte=per_section))
+        )
+
+    def among(self, *candidates):
+        """The rows whose pk is in any of ``candidates`` (querysets of pks, sliced to a few).
+
+        One IN over a UNION ALL where the database takes sliced parts in one (PostgreSQL):
+        each part reads its few rows through an index. SQLite cannot, and takes ORs instead.
+        """
+        if connection.features.supports_slicing_ordering_in_compound:
+            return self.filter(pk__in=candidates[0].union(*candidates[1:], all=True))
+        either = Q()
+        for candidate in candidates:
+            either |= Q(pk__in=Subquery(candidate))
+        return self.filter(either)
 
     def search(self, query):
         """Articles matching ``query``: ranked full-text search on PostgreSQL, else substrings."""
@@ -165,13 +188,12 @@ class ArticleQuerySet(models.QuerySet):
             return self.filter(
                 Q(title__icontains=query) | Q(dek__icontains=query) | Q(body__icontains=query)
             ).newest_first()
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
-        vector = search_vector()
-        terms = SearchQuery(query, search_type="websearch", config="english")
+        # The stored, weighted vector and its GIN index: see migration 0002.
+        terms = "websearch_to_tsquery('english'::regconfig, %s)"
+        document = "articles_article.search_document"
         return (
-            self.annotate(search=vector, rank=SearchRank(vector, terms))
-            .filter(search=terms)
+            self.filter(RawSQL(f"{document} @@ {terms}", [query], output_field=BooleanField()))
+            .annotate(rank=RawSQL(f"ts_rank({document}, {terms})", [query], FloatField()))
             .order_by("-rank", "-published_at", "-pk")
         )
 
@@ -397,15 +419,14 @@ class Article(models.Model):
         """Published articles to read next: editor picks first, then same section or tags."""
         count = count or settings.RELATED_ARTICLES_COUNT
         pick = RelatedPick.objects.filter(article=self, related=OuterRef("pk"))
-        same_tags = Article.objects.filter(tags__in=self.tags.values("pk")).values("pk")
+        others = Article.objects.published().exclude(pk=self.pk).newest_first()
+        # Candidates first, each list short and read through an index, so the ordering below
+        # sorts a handful of rows however large the archive.
+        same_section = others.filter(section_id=self.section_id).values("pk")[:count]
+        same_tags = others.filter(tags__in=self.tags.values("pk")).values("pk")[: count * 3]
+        picks = self.picks.values("related")
         return (
-            Article.objects.published()
-            .exclude(pk=self.pk)
-            .filter(
-                Q(pk__in=self.picks.values("related"))
-                | Q(section_id=self.section_id)
-                | Q(pk__in=same_tags)
-            )
+            others.among(picks, same_section, same_tags)
             .annotate(pick_position=Subquery(pick.values("position")[:1]))
             .order_by(F("pick_position").asc(nulls_last=True), "-published_at", "-pk")
             .for_cards()[:count]

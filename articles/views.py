@@ -69,14 +69,16 @@ class HomeView(caching.SharedCacheMixin, TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
-        front = Article.objects.published().for_cards().front_page(1 + LATEST, PER_SECTION)
-        rows = list(front.newest_first())
+        sections = list(Section.objects.filter(parent=None))
+        front = Article.objects.published().for_cards()
+        rows = list(front.front_page(1 + LATEST, PER_SECTION, sections).newest_first())
         newest = [article for article in rows if article.overall_rank <= 1 + LATEST]
         by_section = [article for article in rows if article.rank_in_section <= PER_SECTION]
         return super().get_context_data(
             lead=newest[0] if newest else None,
             latest=newest[1:],
             section_blocks=section_blocks(by_section),
+            nav_sections=sections,  # the navigation's own list: read once
             **kwargs,
         )
 

@@ -98,11 +98,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CACHE_URL, else REDIS_URL (a Redis server as the cache), else local memory.
-CACHES = {
-    "default": env.cache(
-        "CACHE_URL", default=env("REDIS_URL", default="") or "locmemcache://newsroom"
-    )
-}
+_cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+CACHES = {"default": env.cache_url_config(_cache_url or "locmemcache://newsroom")}
 
 # Reader pages in the shared cache (and in Varnish or a CDN, through their headers).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)  # 0: whole pages not cached

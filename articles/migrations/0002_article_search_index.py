@@ -1,27 +1,34 @@
-"""A GIN index for full-text search, on PostgreSQL only (SQLite searches by substring).
+"""Full-text search on PostgreSQL: a stored, weighted tsvector and a GIN index on it.
 
-It is built from the same expression the search query uses (``search_vector()``), so the
-planner matches them. If that expression ever changes, a new migration must rebuild the index.
+PostgreSQL keeps the column up to date itself (a generated column), so ranking reads the stored
+vector instead of parsing every matching body again. SQLite searches by substring and has
+neither; the model does not declare the column, and Django never writes it.
 """
 
-from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-INDEX = "article_search_idx"
+DOCUMENT = """
+    setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')
+    || setweight(to_tsvector('english'::regconfig, coalesce(dek, '')), 'B')
+    || setweight(to_tsvector('english'::regconfig, coalesce(body, '')), 'C')
+"""
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from articles.models import search_vector
-
-    article = apps.get_model("articles", "Article")
-    schema_editor.add_index(article, GinIndex(search_vector(), name=INDEX))
+    schema_editor.execute(
+        "ALTER TABLE articles_article ADD COLUMN search_document tsvector "
+        f"GENERATED ALWAYS AS ({DOCUMENT}) STORED"
+    )
+    schema_editor.execute(
+        "CREATE INDEX article_search_idx ON articles_article USING gin (search_document)"
+    )
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+        schema_editor.execute("ALTER TABLE articles_article DROP COLUMN search_document")
 
 
 class Migration(migrations.Migration):

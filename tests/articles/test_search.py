@@ -70,7 +70,7 @@ def test_search_ranks_by_relevance_on_postgresql(client):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="The GIN index is PostgreSQL's.")
-def test_full_text_search_uses_the_gin_index(client):
+def test_full_text_search_uses_the_gin_index_on_the_stored_vector(client):
     from articles.models import Article
 
     for n in range(30):
