@@ -79,11 +79,12 @@ def next_publish_time():
     """When the next scheduled article goes live (a POSIX time), or None.
 
     Every page may list it, so no page is kept past that moment. Noted at each editorial
-    change, and read from the database again only once it has passed (or was evicted).
+    change, and read from the database again once it has passed.
     """
     value = cache.get(NEXT_PUBLISH_KEY)
-    if value is None or 0 < value <= time.time():
+    if value is not None and 0 < value <= time.time():
         value = _note_next_publish()
+    # Unknown (the cache was emptied): pages keep their usual lifetime until the next change.
     return value or None
 
 
@@ -118,6 +119,8 @@ def fragment(name, tags, build, timeout=None):
     if not settings.PAGE_CACHE_FRAGMENTS:
         return build()
     stamp = ".".join(f"{tag}={gen}" for tag, gen in sorted(tags.items()))
+    if SITE in tags:  # a scheduled article going live changes what the site shows
+        stamp += f".live={next_publish_time()}"
     key = "fragment:" + hashlib.md5(f"{name}|{stamp}".encode()).hexdigest()
     value = cache.get(key)
     if value is None:

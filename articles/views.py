@@ -5,8 +5,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
@@ -14,7 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from articles import caching, structured_data
-from articles.models import Article, Author, Section, SlugRedirect, Tag
+from articles.context_processors import navigation
+from articles.models import Article, Author, Byline, Section, SlugRedirect, Tag
 
 # The home page: a lead story, the latest after it, then blocks per top-level section.
 LATEST = 6
@@ -31,18 +34,29 @@ def json_ld(data):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
-def for_article_page(queryset):
-    """Everything the article page shows, in a fixed number of queries."""
-    return queryset.for_cards().prefetch_related("tags", "faqs")
-
-
-def article_context(article):
-    return {
+def article_context(article, is_preview=False):
+    """The article page's own parts, rendered: its head tags and its story (with the FAQ and
+    related picks). Everything they show is loaded here, in a fixed number of queries."""
+    prefetch_related_objects(
+        [article], Prefetch("bylines", Byline.objects.select_related("author")), "tags", "faqs"
+    )
+    context = {
         "article": article,
+        "is_preview": is_preview,
         "related_articles": list(article.related_articles()),
         "structured_data": [json_ld(data) for data in structured_data.for_article(article)],
         "social_meta": structured_data.social_meta(article),
     }
+    return {
+        "head": render_to_string("articles/article_detail.html#head", context),
+        "story": render_to_string("articles/article_detail.html#story", context),
+    }
+
+
+def shared_article_context(article, generations):
+    """The same parts, from the cache while nothing they show has changed."""
+    name = f"article-parts|{article.pk}"
+    return caching.fragment(name, generations, lambda: article_context(article))
 
 
 def page_parts(request, article, depends_on, **given):
@@ -59,7 +73,9 @@ def page_parts(request, article, depends_on, **given):
 
 def article_page(request, article, status, **given):
     """The published article's page as a plain response, e.g. a form shown back with errors."""
-    context = article_context(article) | page_parts(
+    generations = caching.generations([caching.SITE])
+    context = {"article": article, **shared_article_context(article, generations)}
+    context |= page_parts(
         request, article, lambda *tags: caching.generations([caching.SITE, *tags]), **given
     )
     return render(request, "articles/article_detail.html", context, status=status)
@@ -69,18 +85,24 @@ class HomeView(caching.SharedCacheMixin, TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
-        sections = list(Section.objects.filter(parent=None))
-        front = Article.objects.published().for_cards()
-        rows = list(front.front_page(1 + LATEST, PER_SECTION, sections).newest_first())
-        newest = [article for article in rows if article.overall_rank <= 1 + LATEST]
-        by_section = [article for article in rows if article.rank_in_section <= PER_SECTION]
-        return super().get_context_data(
-            lead=newest[0] if newest else None,
-            latest=newest[1:],
-            section_blocks=section_blocks(by_section),
-            nav_sections=sections,  # the navigation's own list: read once
-            **kwargs,
-        )
+        front = caching.fragment("front-page", self.cache_generations, front_page)
+        return super().get_context_data(front=front, **kwargs)
+
+
+def front_page():
+    """The lead story, the latest after it, and each section's newest, rendered."""
+    sections = navigation()  # the top-level sections, as the navigation has them
+    front = Article.objects.published().for_cards()
+    rows = list(front.front_page(1 + LATEST, PER_SECTION, sections).newest_first())
+    newest = [article for article in rows if article.overall_rank <= 1 + LATEST]
+    by_section = [article for article in rows if article.rank_in_section <= PER_SECTION]
+    context = {
+        "lead": newest[0] if newest else None,
+        "latest": newest[1:],
+        "section_blocks": section_blocks(by_section),
+        "site_name": settings.SITE_NAME,
+    }
+    return render_to_string("articles/home.html#front", context)
 
 
 def section_blocks(articles):
@@ -93,7 +115,7 @@ def section_blocks(articles):
 
 class ArticleDetailView(caching.SharedCacheMixin, DetailView):
     def get_queryset(self):
-        return for_article_page(Article.objects.published())
+        return Article.objects.published().select_related("section__parent")
 
     def get(self, request, *args, **kwargs):
         try:
@@ -103,8 +125,9 @@ class ArticleDetailView(caching.SharedCacheMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         article = self.object
+        own = shared_article_context(article, self.cache_generations)
         parts = page_parts(self.request, article, self.depends_on)
-        return super().get_context_data(**article_context(article), **parts, **kwargs)
+        return super().get_context_data(**own, **parts, **kwargs)
 
 
 def redirect_old_slug(slug):
@@ -120,8 +143,8 @@ def preview(request, pk):
     visible = Article.objects.none()
     if request.user.has_perm("articles.change_article"):
         visible = Article.objects.editable_by(request.user)
-    article = get_object_or_404(for_article_page(visible), pk=pk)
-    context = {**article_context(article), "is_preview": True}
+    article = get_object_or_404(visible.select_related("section__parent"), pk=pk)
+    context = {"article": article, "is_preview": True, **article_context(article, True)}
     response = render(request, "articles/article_detail.html", context)
     # Drafts must never reach a search engine, even through a leaked link.
     response["X-Robots-Tag"] = "noindex, nofollow"

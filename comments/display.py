@@ -13,6 +13,9 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from articles import caching
 from comments import cookies, rules, spam
@@ -41,15 +44,28 @@ def comment_area(request, article, depends_on, comment_form=None):
             lambda: render_threads(article, page_number, is_open),
         )
     reply_to = reply_target(article, request.GET.get(REPLY_PARAM))
+    form = comment_form or new_form(request, article, reply_to, personal)
     return {
         "comment_area": {
             "threads": threads,
             "is_open": is_open,
             "reply_to": reply_to,
-            "form": comment_form or new_form(request, article, reply_to, personal),
+            "form": form,
+            "fields": form_fields(form, reply_to, shared=not (personal or form.is_bound)),
             "akismet_enabled": spam.is_enabled(),
         }
     }
+
+
+def form_fields(form, reply_to, shared):
+    """The form's fields as HTML; an empty form's are the same for everyone, and kept."""
+
+    def build():
+        return render_to_string("comments/_form_fields.html", {"form": form})
+
+    if not shared:
+        return build()
+    return caching.fragment(f"comment-form|{reply_to.pk if reply_to else ''}", {}, build)
 
 
 def _number(value):
@@ -60,17 +76,57 @@ def render_threads(article, page_number, is_open, extra=()):
     """The heading, one page of threads and the page links, as HTML: one query."""
     approved = list(Comment.objects.approved().for_article(article).only(*SHOWN_FIELDS))
     page = comment_page(threads([*approved, *extra], settings.COMMENTS_THREAD_DEPTH), page_number)
+    shown = flattened(page.object_list)
+    label_for_print(shown, page.number)
     return render_to_string(
         "comments/_threads.html",
         {
             "article": article,
             "count": len(approved),
             "page": page,
+            "comments": shown,
             "page_param": PAGE_PARAM,
             "reply_param": REPLY_PARAM,
             "is_open": is_open,
         },
     )
+
+
+def flattened(roots):
+    """The threads in reading order, one loop for the template (no include per comment):
+    each comment's ``.closing`` is the markup that ends the reply lists it is last in."""
+    shown = []
+    _flatten(roots, shown)
+    return shown
+
+
+def _flatten(comments, shown):
+    for comment in comments:
+        shown.append(comment)
+        comment.closing = ""
+        if comment.thread:
+            _flatten(comment.thread, shown)
+            shown[-1].closing += "</ol></li>"
+
+
+def label_for_print(comments, page_number):
+    """What the template prints for each comment shown, prepared once here: a long thread
+    prints hundreds of them, and per-comment tags (url, blocktranslate, date) add up.
+
+    Only approved comments get reply and report links (a reader's own held one has none).
+    """
+    report_url = reverse("comments:report", args=[0])[: -len("0/")]
+    page = f"{PAGE_PARAM}={page_number}&" if page_number > 1 else ""
+    for comment in comments:
+        if comment.is_approved():
+            comment.report_url = f"{report_url}{comment.pk}/"
+            comment.reply_url = f"?{page}{REPLY_PARAM}={comment.pk}#respond"
+        comment.iso_time = comment.submitted_at.strftime("%Y-%m-%dT%H:%M:%S%z")
+        comment.shown_time = formats.date_format(
+            timezone.localtime(comment.submitted_at), "DATETIME_FORMAT"
+        )
+        comment.reply_label = _("Reply to %(name)s") % {"name": comment.name}
+        comment.report_label = _("Report the comment by %(name)s") % {"name": comment.name}
 
 
 def own_pending(request, article):

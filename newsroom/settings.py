@@ -100,6 +100,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CACHE_URL, else REDIS_URL (a Redis server as the cache), else local memory.
 _cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 CACHES = {"default": env.cache_url_config(_cache_url or "locmemcache://newsroom")}
+# Set to the release (e.g. the commit) when deploying: pages and fragments rendered by the
+# previous release's templates are then never served again.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 
 # Reader pages in the shared cache (and in Varnish or a CDN, through their headers).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)  # 0: whole pages not cached
