@@ -12,7 +12,7 @@ Kinds: ``takeaway`` (Key Takeaway), ``didyouknow`` (Did you know?), ``tip`` (Pro
 """
 
 import re
-from functools import partial
+from functools import lru_cache, partial
 
 import bleach
 import markdown
@@ -105,6 +105,7 @@ COMMENT_CLEANER = bleach.Cleaner(
 )
 
 
+@lru_cache(maxsize=256)  # posting checks the links, then saves: one rendering, not two
 def render_comment(text):
     """Render a reader's comment: a small allow-list, and every link marked as user content."""
     return COMMENT_CLEANER.clean(_markdown(text))

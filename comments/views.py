@@ -2,7 +2,7 @@ import datetime
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -44,23 +44,33 @@ def post_comment(request, pk):
     return response
 
 
+# The comment's thread (its top-level ancestor), then how many approved top-level comments the
+# article has in all and before that one: one query, however deep the reply or long the page.
+THREAD_POSITION_SQL = """
+WITH RECURSIVE ancestry(id, parent_id) AS (
+    SELECT id, parent_id FROM {table} WHERE id = %(pk)s
+    UNION ALL
+    SELECT c.id, c.parent_id FROM {table} c JOIN ancestry a ON c.id = a.parent_id
+)
+SELECT root.status,
+    (SELECT COUNT(*) FROM {table} o WHERE o.article_id = root.article_id
+        AND o.parent_id IS NULL AND o.status = %(approved)s),
+    (SELECT COUNT(*) FROM {table} o WHERE o.article_id = root.article_id
+        AND o.parent_id IS NULL AND o.status = %(approved)s AND o.submitted_at < root.submitted_at)
+FROM {table} root WHERE root.id = (SELECT id FROM ancestry WHERE parent_id IS NULL)
+"""
+
+
 def comment_url(comment):
     """Where a comment shows on its article: the page of its thread, when there are pages."""
-    rows = Comment.objects.for_article(comment.article).values_list(
-        "pk", "parent_id", "status", "submitted_at"
-    )
-    threads = {pk: (parent, status, submitted) for pk, parent, status, submitted in rows}
-    root = comment.pk
-    while threads[root][0] is not None:
-        root = threads[root][0]
-    _parent, root_status, root_submitted = threads[root]
-    roots = [
-        row for row in threads.values() if row[0] is None and row[1] == Comment.Status.APPROVED
-    ]
+    sql = THREAD_POSITION_SQL.format(table=Comment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"pk": comment.pk, "approved": Comment.Status.APPROVED})
+        root_status, roots, before = cursor.fetchone()
     size = settings.COMMENTS_PAGE_SIZE
-    if len(roots) + (root_status != Comment.Status.APPROVED) <= size:
+    if roots + (root_status != Comment.Status.APPROVED) <= size:
         return comment.get_absolute_url()
-    number = sum(submitted < root_submitted for _p, _s, submitted in roots) // size + 1
+    number = before // size + 1
     return f"{comment.article.get_absolute_url()}?{PAGE_PARAM}={number}#comment-{comment.pk}"
 
 
