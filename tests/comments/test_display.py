@@ -325,3 +325,14 @@ def test_a_reader_with_held_comments_costs_two_queries_more(client, post, articl
 
     # Their held comments, and the approved ones around them (a private page, built afresh).
     assert len(after) == len(before) + 2
+
+
+def test_the_comment_list_holds_only_list_items(client, article):
+    top = add(article, minutes=1)
+    add(article, parent=top, minutes=2)
+
+    html = client.get(URL).content.decode()
+    inside = html.split('<ol class="comment-list">')[1]
+
+    assert inside.lstrip().startswith("<li ")
+    assert "Kept lean" not in html
