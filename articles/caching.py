@@ -23,6 +23,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 logger = logging.getLogger(__name__)
 
 SITE = "site"
+LIVE = "live"  # not a tag of its own: the next scheduled publish time, read with "site"
 NEXT_PUBLISH_KEY = "next-publish"
 TAGS_HEADER = "Cache-Tags"
 BAN_HEADER = "X-Cache-Tags-Ban"
@@ -37,16 +38,24 @@ def _gen_key(tag):
 
 
 def generations(tags):
-    """The current generation of each tag, ``{tag: number}``; new tags start somewhere unused."""
-    keys = {_gen_key(tag): tag for tag in tags}
-    found = cache.get_many(keys)
+    """The current generation of each tag, ``{tag: number}``; new tags start somewhere unused.
+
+    With ``site`` comes ``live``: when the next scheduled article goes live (0: none known),
+    read in the same round trip, since a page listing articles is stale from that moment.
+    """
+    keys = {_gen_key(tag): tag for tag in tags if tag != LIVE}
+    live = SITE in tags or LIVE in tags
+    found = cache.get_many([*keys, NEXT_PUBLISH_KEY] if live else keys)
     missing = [key for key in keys if key not in found]
     if missing:
         # A clock value, not 0: a generation lost to eviction must not meet old entries again.
         for key in missing:
             cache.add(key, time.time_ns(), timeout=None)
         found |= cache.get_many(missing)
-    return {keys[key]: value for key, value in found.items()}
+    current = {keys[key]: value for key, value in found.items() if key in keys}
+    if live:
+        current[LIVE] = _live(found.get(NEXT_PUBLISH_KEY))
+    return current
 
 
 def invalidate(*tags):
@@ -75,17 +84,15 @@ def _bump(tags):
         _note_next_publish()  # an article may have been scheduled, published or moved
 
 
-def next_publish_time():
-    """When the next scheduled article goes live (a POSIX time), or None.
+def _live(value):
+    """The next publish time as noted at the last editorial change, read again once passed.
 
-    Every page may list it, so no page is kept past that moment. Noted at each editorial
-    change, and read from the database again once it has passed.
+    Unknown (the cache was emptied): 0, and pages keep their usual lifetime until the next
+    editorial change notes it again.
     """
-    value = cache.get(NEXT_PUBLISH_KEY)
     if value is not None and 0 < value <= time.time():
         value = _note_next_publish()
-    # Unknown (the cache was emptied): pages keep their usual lifetime until the next change.
-    return value or None
+    return value or 0
 
 
 def _note_next_publish():
@@ -119,8 +126,6 @@ def fragment(name, tags, build, timeout=None):
     if not settings.PAGE_CACHE_FRAGMENTS:
         return build()
     stamp = ".".join(f"{tag}={gen}" for tag, gen in sorted(tags.items()))
-    if SITE in tags:  # a scheduled article going live changes what the site shows
-        stamp += f".live={next_publish_time()}"
     key = "fragment:" + hashlib.md5(f"{name}|{stamp}".encode()).hexdigest()
     value = cache.get(key)
     if value is None:
@@ -144,7 +149,7 @@ def share(response, generations):
     if not getattr(response, "is_rendered", True):
         response.render()
     now = time.time()
-    valid_until = min(now + settings.PAGE_CACHE_SECONDS, next_publish_time() or math.inf)
+    valid_until = min(now + settings.PAGE_CACHE_SECONDS, generations.get(LIVE) or math.inf)
     patch_cache_control(
         response,
         public=True,
@@ -152,7 +157,7 @@ def share(response, generations):
         s_maxage=max(0, math.floor(valid_until - now)),
         stale_while_revalidate=settings.PAGE_CACHE_STALE_SECONDS,
     )
-    response[TAGS_HEADER] = " ".join(sorted(generations))
+    response[TAGS_HEADER] = " ".join(sorted(tag for tag in generations if tag != LIVE))
     response["ETag"] = f'"{hashlib.md5(response.content).hexdigest()}"'
     response.cache_generations = generations
     response.cache_valid_until = valid_until
