@@ -354,3 +354,13 @@ def test_the_shared_page_holds_no_token_cookie_or_name(client, article, post):
     assert "csrf" not in html.lower()
     assert "Private Person" not in html
     assert not re.search(r'name="name"[^>]*value=', html)
+
+
+def test_pages_that_may_hold_a_secret_get_padded_gzip_never_brotli(client, article, moderator):
+    client.force_login(moderator)  # a private page: its forms carry CSRF tokens
+
+    page = client.get("/admin/", headers={"Accept-Encoding": "gzip, br"})
+    shared = Client().get(URL, headers={"Accept-Encoding": "gzip, br"})
+
+    assert page["Content-Encoding"] == "gzip"
+    assert shared["Content-Encoding"] == "br"
