@@ -38,6 +38,10 @@ class Refusal:
 
 CLOSED = Refusal(HTTPStatus.FORBIDDEN, _("Comments are closed on this article."))
 DUPLICATE = Refusal(HTTPStatus.CONFLICT, _("You have already posted this comment here."))
+REUSED_FORM = Refusal(
+    HTTPStatus.BAD_REQUEST,
+    _("This form has already been used to send a comment. Please check yours and send it again."),
+)
 FLOOD = Refusal(
     HTTPStatus.TOO_MANY_REQUESTS,
     _("You are posting too quickly. Please wait a few seconds and send your comment again."),
@@ -59,14 +63,19 @@ def gate(article, data, ip):
 
     Simultaneous posts race past a plain check-then-insert, so each decision first claims a
     key with ``cache.add`` (atomic in Redis, shared by every worker; and in local memory, for
-    the single-process default): one identical comment at a time, and one comment per IP
-    address and per e-mail address in each flood window. The database checks then catch what
-    the cache no longer holds (an older duplicate, an evicted key).
+    the single-process default): one identical comment at a time, one comment per IP
+    address and per e-mail address in each flood window, and one comment per form from each
+    address. The database checks then catch what the cache no longer holds (an older
+    duplicate, an evicted key).
     """
     if not comments_open(article):
         return CLOSED
     claimed = []
-    refusal = _claim_duplicate(article, data, claimed) or _claim_flood(data, ip, claimed)
+    refusal = (
+        _claim_duplicate(article, data, claimed)
+        or _claim_flood(data, ip, claimed)
+        or _claim_form(data, ip, claimed)
+    )
     if refusal:
         cache.delete_many(claimed)  # a refused post must not count against the next one
     return refusal
@@ -91,6 +100,21 @@ def _claim_flood(data, ip, claimed):
     since = timezone.now() - datetime.timedelta(seconds=window)
     if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():
         return FLOOD
+    return None
+
+
+def _claim_form(data, ip, claimed):
+    """One comment per form from each address.
+
+    A cached page hands the same signed timestamp to every reader who loads it within its
+    lifetime, so the form cannot be single-use outright; single-use per address still stops
+    a client replaying one form for hours. A reader whose comment appears gets a new page
+    (the article changed) and one whose comment is held gets their own, so neither meets this.
+    """
+    digest = hashlib.sha256(data["timestamp"].encode()).hexdigest()
+    key = f"comment-form:{digest}:{ip or '-'}"
+    if not _claim(key, settings.COMMENTS_MAX_FORM_AGE, claimed):
+        return REUSED_FORM
     return None
 
 

@@ -96,3 +96,15 @@ def test_simultaneous_reports_on_different_comments_all_succeed(article):
 
     assert Counter(codes) == {200: THREADS}
     assert Report.objects.count() == THREADS
+
+
+def test_one_form_replayed_at_once_from_one_address_sends_one_comment(article, settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    timestamp = comment_data(article)["timestamp"]
+    posts = [
+        poster(article, comment_data(article, timestamp=timestamp), "198.51.100.9")
+        for _ in range(THREADS)
+    ]
+
+    assert Counter(at_once(*posts)) == {302: 1, 400: THREADS - 1}
+    assert Comment.objects.filter(ip="198.51.100.9").count() == 1

@@ -278,6 +278,39 @@ def test_a_timestamp_from_another_articles_form_is_refused(post, article):
     assert post(article, timestamp=timestamp).status_code == 400
 
 
+def test_one_form_sends_one_comment_from_each_address(post, article, settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    timestamp = sign_timestamp(article, now=time.time() - 10)
+    assert post(article, timestamp=timestamp, ip="192.0.2.44").status_code == 302
+
+    replay = post(article, timestamp=timestamp, ip="192.0.2.44", body="A second, different text")
+
+    message = "This form has already been used to send a comment."
+    assert_refused(replay, 400, message, text="A second, different text")
+    assert timestamp not in replay.content.decode()
+    assert Comment.objects.filter(ip="192.0.2.44").count() == 1
+
+
+def test_readers_sharing_a_cached_form_each_send_their_comment(post, article, settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    timestamp = sign_timestamp(article, now=time.time() - 10)
+
+    codes = [post(article, timestamp=timestamp, ip=f"192.0.2.{n}").status_code for n in (1, 2, 3)]
+
+    assert codes == [302, 302, 302]
+
+
+def test_a_refused_comment_does_not_use_up_its_form(post, article, settings):
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    post(article, ip="192.0.2.45", email="twice@example.net", body="Said once.")
+    timestamp = sign_timestamp(article, now=time.time() - 10)
+    again = post(article, timestamp=timestamp, ip="192.0.2.45", email="twice@example.net",
+                 body="Said once.")  # fmt: skip
+    assert again.status_code == 409
+
+    assert post(article, timestamp=timestamp, ip="192.0.2.45").status_code == 302
+
+
 def test_the_refused_form_comes_back_with_a_fresh_timestamp(post, article):
     old = sign_timestamp(article, now=time.time() - 10)
 
