@@ -213,6 +213,8 @@ def client_ip(request):
     proxies = settings.TRUSTED_PROXY_COUNT
     remote = request.META.get("REMOTE_ADDR", "")
     if proxies <= 0:
+        if "HTTP_X_FORWARDED_FOR" in request.META:
+            note_untrusted_proxy(remote)
         return remote
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     forwarded = [a for a in forwarded if a]
@@ -223,3 +225,38 @@ def client_ip(request):
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+UNTRUSTED_PROXY_KEY = "comments:untrusted-proxy"
+_proxy_warned = False
+
+
+def note_untrusted_proxy(address):
+    """Remember that readers reach us through a proxy we were not told about.
+
+    Behind one, REMOTE_ADDR is the proxy's, so every reader would share its flood window and
+    report quota. X-Forwarded-For cannot be trusted unasked (a client can write it), so the
+    operator is told, in the log and on the admin index, to set TRUSTED_PROXY_COUNT.
+    """
+    global _proxy_warned
+    try:
+        cache.set(UNTRUSTED_PROXY_KEY, address, 24 * 60 * 60)
+    except Exception:  # a notice only: the comment goes on
+        pass
+    if not _proxy_warned:
+        _proxy_warned = True
+        logger.warning(
+            "Requests from %s carry X-Forwarded-For but TRUSTED_PROXY_COUNT is 0: every reader "
+            "behind that proxy shares one flood window. Set TRUSTED_PROXY_COUNT.",
+            address,
+        )
+
+
+def untrusted_proxy():
+    """The proxy address readers were last seen coming through unconfigured, or None."""
+    if settings.TRUSTED_PROXY_COUNT > 0:
+        return None
+    try:
+        return cache.get(UNTRUSTED_PROXY_KEY)
+    except Exception:
+        return None

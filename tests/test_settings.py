@@ -69,3 +69,10 @@ def test_smtp_comes_from_email_url_with_a_timeout():
     )
 
     assert result.stdout.split() == ["mail.example.org", "465", "ann", "False", "True", "7.0"]
+
+
+def test_check_deploy_warns_when_a_proxy_is_in_front_but_none_is_counted():
+    result = manage("check", "--deploy", **{**PRODUCTION, "TRUSTED_PROXY_COUNT": "0"})
+
+    assert "comments.W001" in result.stderr
+    assert "TRUSTED_PROXY_COUNT is 0" in result.stderr

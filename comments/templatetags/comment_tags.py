@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from comments import spam
+from comments import rules, spam
 from comments.models import Comment
 
 register = template.Library()
@@ -65,3 +65,16 @@ def akismet_notice():
     if status == "unreachable":
         return _("Akismet cannot be reached: comments are held and checked again later.")
     return ""
+
+
+@register.simple_tag
+def proxy_notice():
+    """The warning staff see when readers come through a proxy the settings do not count."""
+    address = rules.untrusted_proxy()
+    if not address:
+        return ""
+    return _(
+        "Comments arrive through a proxy at %(address)s (they carry X-Forwarded-For), but "
+        "TRUSTED_PROXY_COUNT is 0: every reader behind it shares one flood window and one "
+        "report quota. Set TRUSTED_PROXY_COUNT to the number of proxies in front of the site."
+    ) % {"address": address}

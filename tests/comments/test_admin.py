@@ -129,6 +129,27 @@ def test_no_notice_when_akismet_works(client, moderator, fake_akismet):
     assert len(fake_akismet.hits("/1.1/verify-key")) == 1
 
 
+PROXY_NOTICE = "Comments arrive through a proxy at 10.0.0.5"
+
+
+@pytest.mark.parametrize(
+    ("count", "headers", "told"),
+    [(0, {"X-Forwarded-For": "192.0.2.80"}, True), (0, {}, False),
+     (1, {"X-Forwarded-For": "192.0.2.80"}, False)],
+)  # fmt: skip
+def test_staff_are_told_when_readers_come_through_a_proxy_nobody_counted(
+    client, post, article, moderator, settings, count, headers, told
+):
+    settings.TRUSTED_PROXY_COUNT = count
+    post(article, ip="10.0.0.5", headers=headers)
+    client.force_login(moderator)
+
+    html = client.get("/admin/").content.decode()
+
+    assert (PROXY_NOTICE in html) is told
+    assert ("TRUSTED_PROXY_COUNT is 0" in html) is told
+
+
 def test_an_ip_rule_must_be_an_address_or_network(client, moderator):
     client.force_login(moderator)
 
