@@ -8,6 +8,7 @@ and each task re-reads it and does nothing if a moderator (or another worker) go
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from comments.models import Comment, retry_delay
 RECHECK_BATCH = 100
 # Longer than any send can take (the SMTP timeout applies to each step of it).
 NOTIFY_CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
+FEEDBACK_CLAIM_TIMEOUT = datetime.timedelta(minutes=5)  # AKISMET_TIMEOUT is seconds
 
 
 @task
@@ -94,16 +96,32 @@ def release_stale_notification_claims(older_than=NOTIFY_CLAIM_TIMEOUT):
 def send_akismet_feedback(comment_id):
     """Tell Akismet about a moderator's correction, replaying the stored payload; at most once.
 
-    The row stays locked while Akismet answers (within AKISMET_TIMEOUT), so two workers never
-    send the same correction twice. A failure is recorded and tried again later.
+    Like the moderators' e-mail, the correction is claimed by one atomic UPDATE (one worker
+    wins) and sent holding no lock, so moderators and posters never wait on Akismet. The
+    outcome is recorded under the row lock; a failure is tried again later, and a claim left
+    by a worker that died mid-send expires after FEEDBACK_CLAIM_TIMEOUT.
     """
+    now = timezone.now()
+    claimed = (
+        Comment.objects.feedback_due()
+        .filter(pk=comment_id)
+        .filter(
+            Q(feedback_claimed_at=None) | Q(feedback_claimed_at__lt=now - FEEDBACK_CLAIM_TIMEOUT)
+        )
+        .update(feedback_claimed_at=now)
+    )
+    if not claimed:
+        return
+    comment = Comment.objects.get(pk=comment_id)
+    sent_as = comment.akismet_feedback
+    error = (spam.submit_spam if sent_as == "spam" else spam.submit_ham)(comment)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
-        if comment is None or not comment.is_feedback_due():
+        if comment is None:  # purged meanwhile
             return
-        sent_as = comment.akismet_feedback
-        submit = spam.submit_spam if sent_as == "spam" else spam.submit_ham
-        attempts = comment.record_feedback(sent_as, error=submit(comment))
+        comment.feedback_claimed_at = None
+        comment.save(update_fields=["feedback_claimed_at"])
+        attempts = comment.record_feedback(sent_as, error=error)
     if attempts:
         schedule(send_akismet_feedback, timezone.now() + retry_delay(attempts), comment.pk)
 

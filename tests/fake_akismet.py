@@ -6,8 +6,9 @@ make it misbehave, and read ``requests`` to see exactly what it was sent.
 Verdicts: ``comment_author`` "akismet-guaranteed-spam" (or that address @example.com) is spam,
 "fake-discard" is spam with the discard pro-tip, anything else is ham; ``verdict`` overrides.
 Modes: "normal", "http500", "slow" (answers after ``delay`` seconds), "drop" (closes the
-connection without a reply), "garbage" (200 with an HTML page), "invalid_key" (rejects the key
-whatever it is). ``closed_url`` is an address where nothing listens (connection refused).
+connection without a reply), "garbage" (200 with an HTML page), "wait" (answers once ``gate``
+is set), "invalid_key" (rejects the key whatever it is). ``closed_url`` is an address where
+nothing listens (connection refused).
 """
 
 import socket
@@ -39,6 +40,7 @@ class FakeAkismet:
         self.mode = "normal"
         self.verdict = None
         self.delay = 2.0
+        self.gate = threading.Event()  # mode "wait": answers once the test sets it
         self.requests = []
         self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -135,6 +137,8 @@ def _handler(fake):
                 return
             if fake.mode == "slow":
                 time.sleep(fake.delay)
+            if fake.mode == "wait":
+                fake.gate.wait(timeout=10)
             if fake.mode == "http500":
                 status, body, headers = 500, "Internal Server Error", {}
             elif fake.mode == "garbage":

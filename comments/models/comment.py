@@ -181,6 +181,8 @@ class Comment(models.Model):
     akismet_told = models.CharField(
         _("correction sent to Akismet"), max_length=10, blank=True, editable=False
     )
+    # Set by the one worker sending the correction, so it can send holding no lock.
+    feedback_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -446,8 +448,11 @@ class Comment(models.Model):
             return attempts
         self.akismet_told = sent_as
         self.akismet_feedback = ""
+        self._plan_akismet_feedback()  # a moderator may have changed their mind meanwhile
         self.save(update_fields=["akismet_told", "akismet_feedback"])
         self.record(CommentEvent.Kind.SUBMITTED_TO_AKISMET, sent_as=sent_as)
+        if self.akismet_feedback:
+            transaction.on_commit(lambda: _enqueue_feedback(self.pk), robust=True)
         return 0
 
     # Bookkeeping verbs for the spam check and the moderators' e-mail.

@@ -1,12 +1,16 @@
 """Corrections taught to Akismet: the stored payload replayed once, in the background."""
 
+import datetime
 import io
 import os
 import threading
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.test import TestCase
+from django.utils import timezone
 
 from comments.models import Comment
 from comments.tasks import send_akismet_feedback
@@ -224,3 +228,53 @@ def test_two_moderators_deciding_at_the_same_instant_one_wins(fake_akismet, mode
     assert comment.status == {"mark_spam": "spam", "approve": "approved"}[winners[0]]
     assert comment.events.filter(kind__in=["marked_spam", "approved"], actor=moderator).count() == 1
     assert len(fake_akismet.hits("/1.1/submit-spam")) == (winners == ["mark_spam"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_moderator_never_waits_while_akismet_answers_a_correction(
+    fake_akismet, dummy_tasks, moderator, article, settings
+):
+    settings.AKISMET_TIMEOUT = 15
+    comment = checked_comment(fake_akismet, article, verdict="ham")
+    comment.mark_spam(by=moderator)
+    fake_akismet.mode = "wait"
+    sender = threading.Thread(
+        target=lambda: (send_akismet_feedback.call(comment.pk), connection.close())
+    )
+    sender.start()
+    while not fake_akismet.hits("/1.1/submit-spam"):
+        sender.join(timeout=0.01)  # until Akismet has the correction and sits on it
+
+    # The moderator changes their mind while Akismet is still answering the first correction.
+    _, applied = Comment.objects.moderate(comment.pk, "approve", moderator, ["spam"], "spam")
+    sending_still = sender.is_alive()
+    fake_akismet.gate.set()
+    sender.join(timeout=15)
+
+    assert applied and sending_still
+    comment.refresh_from_db()
+    assert (comment.akismet_told, comment.akismet_feedback) == ("spam", "ham")
+    run_queued(dummy_tasks)
+    assert len(fake_akismet.hits("/1.1/submit-ham")) == 1
+    assert Comment.objects.get(pk=comment.pk).akismet_told == "ham"
+
+
+def test_a_correction_claimed_by_a_worker_that_died_is_sent_after_the_claim_expires(
+    article, fake_akismet, moderator
+):
+    from comments.tasks import FEEDBACK_CLAIM_TIMEOUT
+
+    comment = checked_comment(fake_akismet, article, verdict="ham")
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        comment.mark_spam(by=moderator)
+    Comment.objects.filter(pk=comment.pk).update(feedback_claimed_at=timezone.now())
+
+    send_akismet_feedback.call(comment.pk)  # the dead worker still holds it
+    assert fake_akismet.hits("/1.1/submit-spam") == []
+
+    with time_machine.travel(
+        timezone.now() + FEEDBACK_CLAIM_TIMEOUT + datetime.timedelta(seconds=1)
+    ):
+        call_command("recheck_comments", stdout=io.StringIO())
+    assert len(fake_akismet.hits("/1.1/submit-spam")) == 1
+    assert Comment.objects.get(pk=comment.pk).akismet_told == "spam"
