@@ -16,6 +16,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -201,6 +202,17 @@ def count_links(body):
 def is_first_time(email):
     """No approved comment from this e-mail address yet."""
     return not Comment.objects.approved().filter(email=email).exists()
+
+
+def lock_address(ip):
+    """Let one transaction at a time act for ``ip`` until it ends: check-then-insert is exact.
+
+    PostgreSQL takes an advisory lock on the address; SQLite's writers are one at a time
+    already (IMMEDIATE transactions), so the transaction itself is the lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"comments:{ip}"])
 
 
 def client_ip(request):

@@ -129,13 +129,14 @@ def report_comment(request, pk):
         return render(request, "comments/report.html", context, status=HTTPStatus.BAD_REQUEST)
     ip = rules.client_ip(request) or None
     hour_ago = timezone.now() - datetime.timedelta(hours=1)
-    if Report.objects.from_ip_since(ip, hour_ago).count() >= settings.COMMENTS_REPORTS_PER_HOUR:
-        context["too_many"] = True
-        return render(
-            request, "comments/reported.html", context, status=HTTPStatus.TOO_MANY_REQUESTS
-        )
-    context["already"] = comment.report(ip, **form.cleaned_data) is None
-    return render(request, "comments/reported.html", context)
+    with transaction.atomic():
+        rules.lock_address(ip)  # the quota holds for simultaneous reports from one address
+        if Report.objects.from_ip_since(ip, hour_ago).count() >= settings.COMMENTS_REPORTS_PER_HOUR:
+            context["too_many"] = True
+        else:
+            context["already"] = comment.report(ip, **form.cleaned_data) is None
+    status = HTTPStatus.TOO_MANY_REQUESTS if context.get("too_many") else HTTPStatus.OK
+    return render(request, "comments/reported.html", context, status=status)
 
 
 class PrivacyView(TemplateView):

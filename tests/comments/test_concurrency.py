@@ -108,3 +108,21 @@ def test_one_form_replayed_at_once_from_one_address_sends_one_comment(article, s
 
     assert Counter(at_once(*posts)) == {302: 1, 400: THREADS - 1}
     assert Comment.objects.filter(ip="198.51.100.9").count() == 1
+
+
+def test_simultaneous_reports_from_one_address_stop_at_the_hourly_quota(article, settings):
+    settings.COMMENTS_REPORTS_PER_HOUR = 5
+    comments = [approved_comment(article, body=f"Reported {n}.") for n in range(THREADS)]
+
+    def reporter(comment):
+        def report():
+            data = {"reason": "abuse", "note": ""}
+            url = f"/comments/report/{comment.pk}/"
+            return Client().post(url, data, REMOTE_ADDR="192.0.2.200").status_code
+
+        return report
+
+    codes = at_once(*(reporter(c) for c in comments))
+
+    assert Counter(codes) == {200: 5, 429: THREADS - 5}
+    assert Report.objects.filter(ip="192.0.2.200").count() == 5
