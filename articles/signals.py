@@ -1,4 +1,4 @@
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from articles import caching
@@ -9,10 +9,18 @@ from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, 
 EDITORIAL_MODELS = (Article, Author, Byline, FAQ, RelatedPick, Section, Tag)
 
 
+@receiver(pre_save, sender=Article)
+def read_slug_before_a_raw_save(sender, instance, raw, **kwargs):
+    """A restored revision is written raw, over whatever the row holds now: read its slug."""
+    if raw and instance.pk:
+        live = Article.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+        instance._slug_before_raw_save = live
+
+
 @receiver(post_save, sender=Article)
 def remember_old_slug(sender, instance, **kwargs):
     """Keep an article's previous address working after its slug changes."""
-    old = instance.loaded_slug
+    old = instance.loaded_slug or getattr(instance, "_slug_before_raw_save", None)
     if old and old != instance.slug:
         SlugRedirect.objects.update_or_create(old_slug=old, defaults={"article": instance})
         SlugRedirect.objects.filter(old_slug=instance.slug).delete()

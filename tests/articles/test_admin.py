@@ -318,3 +318,27 @@ def test_sections_nest_only_one_level(client, senior_editor):
     )
     assert "Choose a top-level section as the parent." in response.content.decode()
     assert not Section.objects.filter(slug="elections").exists()
+
+
+def test_restoring_a_revision_keeps_every_address_that_was_live_redirecting(client, senior_editor):
+    from reversion.models import Version
+
+    article = ArticleFactory(slug="first-address", authors=[senior_editor.author])
+    client.force_login(senior_editor)
+    url = f"/admin/articles/article/{article.pk}/change/"
+    client.post(url, change_form(article, title="Same story"))
+    article.refresh_from_db()
+    client.post(url, change_form(article, slug="second-address"))
+    first = Version.objects.get_for_object(article).last()
+    article.refresh_from_db()
+
+    restored = client.post(
+        f"/admin/articles/article/{article.pk}/history/{first.pk}/",
+        change_form(article, slug="first-address"),
+    )
+
+    assert restored.status_code == 302
+    client.logout()
+    assert client.get("/articles/first-address/").status_code == 200
+    moved = client.get("/articles/second-address/")
+    assert (moved.status_code, moved["Location"]) == (301, "/articles/first-address/")
