@@ -26,6 +26,12 @@ class Move:
     sources: tuple
     label: str
     done: object  # the lazy message, with %(count)d
+    needs_reports: bool = False  # offered only for a comment with open reports
+
+    def applies_to(self, comment):
+        return comment.status in self.sources and (
+            not self.needs_reports or comment.reported_at is not None
+        )
 
 
 def _done(singular, plural):
@@ -47,6 +53,11 @@ MOVES = [
          _done("%(count)d comment removed.", "%(count)d comments removed.")),
     Move("restore", "restore", (S.REMOVED,), _("Restore"),
          _done("%(count)d comment restored.", "%(count)d comments restored.")),
+    Move("dismiss_reports", "dismiss_reports", (S.APPROVED,),
+         _("Dismiss the reports (keep the comment)"),
+         _done("Reports dismissed on %(count)d comment.",
+               "Reports dismissed on %(count)d comments."),
+         needs_reports=True),
 ]  # fmt: skip
 MOVES_BY_NAME = {move.name: move for move in MOVES}
 

@@ -313,7 +313,7 @@ class CommentAdmin(admin.ModelAdmin):
     def moderation_context(self, request, comment):
         can_change = self.has_change_permission(request, comment)
         return {
-            "moves": [m for m in MOVES if comment.status in m.sources] if can_change else [],
+            "moves": [m for m in MOVES if m.applies_to(comment)] if can_change else [],
             "can_change": can_change,
             "events": comment.events.select_related("actor"),
             "payload": json.dumps(comment.akismet_payload, indent=2, ensure_ascii=False),

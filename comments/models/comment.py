@@ -97,8 +97,8 @@ class CommentQuerySet(models.QuerySet):
                 return None, False
             if comment.status not in sources or expected not in (None, comment.status):
                 return comment, False
-            getattr(comment, verb)(by=by)
-            return comment, True
+            applied = getattr(comment, verb)(by=by)
+            return comment, applied is not False  # a verb says False when it did nothing
 
 
 class Comment(models.Model):
@@ -372,6 +372,20 @@ class Comment(models.Model):
     def remove(self, by=None):
         self.is_blatant = False
         self._set_status(self.Status.REMOVED, CommentEvent.Kind.REMOVED, by)
+
+    def dismiss_reports(self, by=None):
+        """Keep the comment as it is and close its open reports; False when it had none.
+
+        The reports stay on record: each reporter's address still counts them against its
+        hourly quota, and the audit trail says who dismissed how many.
+        """
+        closed = self.reports.open().update(resolved_at=timezone.now())
+        if not closed:
+            return False
+        self.reported_at = None
+        self.save(update_fields=["reported_at"])
+        self.record(CommentEvent.Kind.REPORTS_DISMISSED, by=by, reports=closed)
+        return True
 
     def edit(self, by=None, **changes):
         """A moderator's correction (typo, redaction); the audit trail keeps what it was."""

@@ -27,6 +27,7 @@ class CommentEvent(models.Model):
         RESTORED = "restored", _("Restored")
         EDITED = "edited", _("Edited by a moderator")
         REPORTED = "reported", _("Reported by a reader")
+        REPORTS_DISMISSED = "reports_dismissed", _("Reports dismissed, comment kept")
         LEGAL_HOLD = "legal_hold", _("Legal hold changed")
         ANONYMIZED = "anonymized", _("Personal data anonymized")
         EXPORTED = "exported", _("Personal data exported")

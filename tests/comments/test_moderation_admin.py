@@ -610,3 +610,51 @@ def test_a_moderators_decision_settles_the_open_reports(client, mo, article):
     assert not Report.objects.open().exists()
     assert not Comment.objects.reported().exists()
     assert CommentEvent.objects.filter(kind="unapproved", actor=mo).exists()
+
+
+def test_a_moderator_keeps_a_reported_comment_and_dismisses_its_reports(client, mo, article):
+    comment = approved_comment(article, body="Blunt but fair.")
+    comment.report("192.0.2.1", "abuse")
+    comment.report("192.0.2.2", "spam")
+    page = client.get(change_page(comment)).content.decode()
+    assert "Dismiss the reports (keep the comment)" in page
+
+    done = client.post(
+        f"{CHANGELIST}{comment.pk}/moderate/dismiss_reports/", {f"seen-{comment.pk}": "approved"},
+        follow=True,
+    )  # fmt: skip
+
+    assert "Reports dismissed on 1 comment." in done.content.decode()
+    comment.refresh_from_db()
+    assert comment.is_approved()
+    assert not Comment.objects.reported().exists()
+    assert Report.objects.filter(comment=comment).count() == 2
+    assert not Report.objects.open().exists()
+    event = comment.events.get(kind="reports_dismissed")
+    assert (event.actor, event.data["reports"]) == (mo, 2)
+    assert "Reports dismissed, comment kept" in client.get(change_page(comment)).content.decode()
+
+
+def test_dismissing_is_offered_only_where_there_are_reports_and_skips_the_rest(client, mo, article):
+    quiet = approved_comment(article, body="Nobody minds this.")
+    assert "Dismiss the reports" not in client.get(change_page(quiet)).content.decode()
+
+    response = act(client, "dismiss_reports_selected", quiet)
+
+    assert "does not apply to it" in response.content.decode()
+    assert not quiet.events.filter(kind="reports_dismissed").exists()
+
+
+def test_dismissed_reports_still_count_against_the_reporters_hourly_quota(
+    client, mo, article, settings
+):
+    settings.COMMENTS_REPORTS_PER_HOUR = 1
+    first, second = approved_comment(article), approved_comment(article, body="Another one.")
+    first.report("192.0.2.9", "abuse")
+    act(client, "dismiss_reports_selected", first)
+
+    again = Client().post(
+        f"/comments/report/{second.pk}/", {"reason": "abuse"}, REMOTE_ADDR="192.0.2.9"
+    )
+
+    assert again.status_code == 429
