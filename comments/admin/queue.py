@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
+from comments.admin import timeline
 from comments.admin.actions import (
     CHANGELIST,
     MOVE_ACTIONS,
@@ -315,7 +316,7 @@ class CommentAdmin(admin.ModelAdmin):
         return {
             "moves": [m for m in MOVES if m.applies_to(comment)] if can_change else [],
             "can_change": can_change,
-            "events": comment.events.select_related("actor"),
+            "events": timeline.events(comment),
             "payload": json.dumps(comment.akismet_payload, indent=2, ensure_ascii=False),
             "history": commenter_history(comment),
             "pending_from_commenter": Comment.objects.from_commenter(comment.email)

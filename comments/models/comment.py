@@ -474,14 +474,20 @@ class Comment(models.Model):
         self.reasons = [*self.reasons, *(str(r) for r in reasons if r not in self.reasons)]
 
     def record_spam_check(self, verdict, payload):
-        """Store Akismet's answer (or "disabled") and the exact data that was sent."""
+        """Store Akismet's answer and the exact data that was sent; "disabled" when it is off.
+
+        With Akismet off no check happened: no check time, and nothing in the audit trail.
+        """
         self.akismet = verdict
         self.akismet_payload = payload
-        self.checked_at = timezone.now()
         self.next_check_at = None
         self.reasons = [r for r in self.reasons if r != Reason.AWAITING_SPAM_CHECK]
+        checked = verdict != self.Akismet.DISABLED
+        if checked:
+            self.checked_at = timezone.now()
         self.save()
-        self.record(CommentEvent.Kind.SPAM_CHECKED, verdict=str(verdict))
+        if checked:
+            self.record(CommentEvent.Kind.SPAM_CHECKED, verdict=str(verdict))
 
     def record_spam_check_failure(self, error, payload, retry_in):
         """The check failed: the comment stays held, to be checked again after ``retry_in``."""

@@ -658,3 +658,21 @@ def test_dismissed_reports_still_count_against_the_reporters_hourly_quota(
     )
 
     assert again.status_code == 429
+
+
+def test_the_audit_trail_shows_labels_and_only_what_happened(client, mo, post, article, settings):
+    settings.AKISMET_API_KEY = ""
+    comment = post(article, body="Held for a first timer.").comment
+    comment.report("192.0.2.3", "off_topic")
+    act(client, "approve_selected", comment)
+
+    html = client.get(change_page(comment)).content.decode()
+
+    trail = html[html.index("Audit trail") :]
+    assert "First comment from this e-mail address" in trail
+    assert "Off-topic" in trail
+    assert "Status before" in trail and "<dd>Pending</dd>" in trail
+    for raw in ("first_time", "off_topic", "disabled", "[]", "Spam-checked", "verdict"):
+        assert raw not in trail
+    comment.refresh_from_db()
+    assert comment.checked_at is None

@@ -1,0 +1,77 @@
+"""The audit trail as moderators read it: labels for what the events store as codes."""
+
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from comments.models import Comment, CommentEvent, Reason, Report
+
+LABELS = {
+    "reason": _("Reason"),
+    "reasons": _("Reasons"),
+    "verdict": _("Akismet's answer"),
+    "previous": _("Status before"),
+    "blatant": _("Blatant spam"),
+    "sent_as": _("Sent as"),
+    "error": _("Error"),
+    "attempt": _("Attempt"),
+    "next_check_at": _("Next check"),
+    "on": _("Legal hold"),
+    "note": _("Reader's note"),
+    "recipients": _("Moderators e-mailed"),
+    "ip": _("IP address"),
+    "text_kept": _("Text kept"),
+    "recheck": _("Re-check from the queue"),
+    "reports": _("Reports closed"),
+    "before": _("Before"),
+    "after": _("After"),
+}
+SENT_AS = {"spam": _("spam"), "ham": _("not spam")}
+
+
+def events(comment):
+    """The comment's events with their details labelled; a check that never ran is left out."""
+    rows = comment.events.select_related("actor").exclude(
+        kind=CommentEvent.Kind.SPAM_CHECKED, data__verdict=Comment.Akismet.DISABLED
+    )
+    return [(event, details(event)) for event in rows]
+
+
+def details(event):
+    """(label, value) pairs for what ``event`` stored; empty values say nothing and are skipped."""
+    shown = []
+    for key, value in event.data.items():
+        if value in (None, "", [], {}):
+            continue
+        shown.append((LABELS.get(key, key), _value(event, key, value)))
+    return shown
+
+
+def _value(event, key, value):
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if key == "reasons":
+        return ", ".join(_reason(r) for r in value)
+    if key == "reason":
+        choices = Report.Reason if event.kind == CommentEvent.Kind.REPORTED else Reason
+        return _label(choices, value)
+    if key == "verdict":
+        return _label(Comment.Akismet, value)
+    if key == "previous":
+        return _label(Comment.Status, value)
+    if key == "sent_as":
+        return str(SENT_AS.get(value, value))
+    if key == "next_check_at" and (moment := parse_datetime(value)):
+        return date_format(moment, "DATETIME_FORMAT")
+    if isinstance(value, dict):
+        return "; ".join(f"{field}: {text}" for field, text in value.items())
+    return value
+
+
+def _reason(code):
+    return _label(Reason, code)
+
+
+def _label(choices, code):
+    return str(choices(code).label) if code in choices.values else code
