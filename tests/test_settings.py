@@ -69,3 +69,13 @@ def test_smtp_comes_from_email_url_with_a_timeout():
     )
 
     assert result.stdout.split() == ["mail.example.org", "465", "ann", "False", "True", "7.0"]
+
+
+def test_a_task_lease_a_live_task_could_outlast_is_warned_about():
+    assert manage("check", "--fail-level", "WARNING").returncode == 0
+
+    result = manage("check", "--fail-level", "WARNING", AKISMET_TIMEOUT="5")
+
+    assert result.returncode != 0
+    assert "comments.W001" in result.stderr
+    assert "COMMENTS_TASK_LEASE_SECONDS (300)" in result.stderr
