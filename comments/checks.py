@@ -38,6 +38,6 @@ def task_lease_outlasts_the_slowest_task(app_configs, **kwargs):
             f"COMMENTS_TASK_LEASE_SECONDS ({settings.COMMENTS_TASK_LEASE_SECONDS}) is not longer "
             f"than the slowest task can take ({slowest:g} s): live tasks would be run twice.",
             hint=f"Raise it above {slowest:g}, or lower AKISMET_TIMEOUT / EMAIL_TIMEOUT.",
-            id="comments.W001",
+            id="comments.W002",
         )
     ]

@@ -77,5 +77,5 @@ def test_a_task_lease_a_live_task_could_outlast_is_warned_about():
     result = manage("check", "--fail-level", "WARNING", AKISMET_TIMEOUT="5")
 
     assert result.returncode != 0
-    assert "comments.W001" in result.stderr
+    assert "comments.W002" in result.stderr
     assert "COMMENTS_TASK_LEASE_SECONDS (300)" in result.stderr
