@@ -19,8 +19,6 @@ from comments.models import Comment, retry_delay
 RECHECK_BATCH = 100
 # Longer than any send can take (the SMTP timeout applies to each step of it).
 NOTIFY_CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
-# A task whose worker died this many times while running it is not tried again.
-MAX_TASK_CLAIMS = 3
 
 
 @task
@@ -168,6 +166,10 @@ def schedule(the_task, when, *args, **kwargs):
     """Enqueue for later when the backend can defer; otherwise `recheck_comments` (cron) will."""
     if the_task.get_backend().supports_defer:
         the_task.using(run_after=when).enqueue(*args, **kwargs)
+
+
+# A task whose worker died this many times while running it is not tried again.
+MAX_TASK_CLAIMS = 3
 
 
 class WorkerLost(Exception):
