@@ -4,6 +4,10 @@ from django.conf import settings
 from django.core import checks
 from django.core.mail import InvalidMailer, mailers
 
+# An e-mail is about this many SMTP operations (connect, EHLO, STARTTLS, login, envelope, data),
+# each allowed EMAIL_TIMEOUT.
+SMTP_STEPS = 10
+
 
 @checks.register(checks.Tags.compatibility)
 def mail_can_be_sent(app_configs, **kwargs):
@@ -38,3 +42,21 @@ def proxies_are_counted(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.compatibility)
+def task_lease_outlasts_the_slowest_task(app_configs, **kwargs):
+    """Tasks still running past the lease are taken for dead and run again: mind the timeouts."""
+    from comments.tasks import RECHECK_BATCH
+
+    slowest = max(RECHECK_BATCH * settings.AKISMET_TIMEOUT, SMTP_STEPS * settings.MAIL_TIMEOUT)
+    if settings.COMMENTS_TASK_LEASE_SECONDS > slowest:
+        return []
+    return [
+        checks.Warning(
+            f"COMMENTS_TASK_LEASE_SECONDS ({settings.COMMENTS_TASK_LEASE_SECONDS}) is not longer "
+            f"than the slowest task can take ({slowest:g} s): live tasks would be run twice.",
+            hint=f"Raise it above {slowest:g}, or lower AKISMET_TIMEOUT / EMAIL_TIMEOUT.",
+            id="comments.W002",
+        )
+    ]

@@ -7,10 +7,12 @@ and each task re-reads it and does nothing if a moderator (or another worker) go
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from comments import emails, retention, spam
 from comments.models import Comment, retry_delay
@@ -182,3 +184,42 @@ def schedule(the_task, when, *args, **kwargs):
     """Enqueue for later when the backend can defer; otherwise `recheck_comments` (cron) will."""
     if the_task.get_backend().supports_defer:
         the_task.using(run_after=when).enqueue(*args, **kwargs)
+
+
+# A task whose worker died this many times while running it is not tried again.
+MAX_TASK_CLAIMS = 3
+
+
+class WorkerLost(Exception):
+    """Recorded on a task given up on: its worker stopped mid-task MAX_TASK_CLAIMS times."""
+
+
+def requeue_abandoned_tasks(lease=None):
+    """Tasks a worker claimed and never finished (it was killed): queued again; the count.
+
+    django-tasks-db commits a claim before running the task and keeps no heartbeat, so a
+    worker that dies mid-task leaves its row RUNNING for good. One running longer than
+    COMMENTS_TASK_LEASE_SECONDS is taken for dead. Every task here re-reads its comment and
+    does nothing if the work is done, so one that was only slow is merely run twice.
+    """
+    seconds = settings.COMMENTS_TASK_LEASE_SECONDS if lease is None else lease
+    cutoff = timezone.now() - datetime.timedelta(seconds=seconds)
+    stale = DBTaskResult.objects.running().filter(
+        task_path__startswith=f"{__name__}.", started_at__lt=cutoff
+    )
+    return sum(_requeue(row) for row in stale)
+
+
+def _requeue(row):
+    """Back to READY, unless it has killed its workers too often (then FAILED, for the admin)."""
+    # Unchanged since it was read: a second cron run or a new claim leaves the row alone.
+    same_claim = DBTaskResult.objects.running().filter(pk=row.pk, started_at=row.started_at)
+    if len(row.worker_ids) < MAX_TASK_CLAIMS:
+        return same_claim.update(status=TaskResultStatus.READY)
+    same_claim.update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path=f"{__name__}.{WorkerLost.__qualname__}",
+        traceback=f"Its worker stopped mid-task {len(row.worker_ids)} times; not tried again.",
+    )
+    return 0

@@ -227,6 +227,9 @@ COMMENTS_SPAM_PURGE_DAYS = env.int("COMMENTS_SPAM_PURGE_DAYS", default=30)  # sp
 COMMENTS_BLATANT_PURGE_DAYS = env.int("COMMENTS_BLATANT_PURGE_DAYS", default=7)
 COMMENTS_REPORT_THRESHOLD = env.int("COMMENTS_REPORT_THRESHOLD", default=3)  # distinct IPs
 COMMENTS_REPORTS_PER_HOUR = env.int("COMMENTS_REPORTS_PER_HOUR", default=10)  # per IP
+# A task still running after this long lost its worker (killed, machine gone) and is re-queued
+# by `recheck_comments`; longer than the slowest task (100 Akismet checks, an SMTP send).
+COMMENTS_TASK_LEASE_SECONDS = env.int("COMMENTS_TASK_LEASE_SECONDS", default=300)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)  # 0: use REMOTE_ADDR
 
 # Akismet (no key: the spam check is off, and the admin says so)

@@ -76,3 +76,13 @@ def test_check_deploy_warns_when_a_proxy_is_in_front_but_none_is_counted():
 
     assert "comments.W001" in result.stderr
     assert "TRUSTED_PROXY_COUNT is 0" in result.stderr
+
+
+def test_a_task_lease_a_live_task_could_outlast_is_warned_about():
+    assert manage("check", "--fail-level", "WARNING").returncode == 0
+
+    result = manage("check", "--fail-level", "WARNING", AKISMET_TIMEOUT="5")
+
+    assert result.returncode != 0
+    assert "comments.W002" in result.stderr
+    assert "COMMENTS_TASK_LEASE_SECONDS (300)" in result.stderr

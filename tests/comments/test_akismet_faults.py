@@ -1,10 +1,15 @@
 """Every Akismet fault, end to end: a comment POST, the real client, the fake server over HTTP."""
 
+import datetime
 import io
 import time
 
 import pytest
+import time_machine
+from django.core import mail
 from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
 
 from comments.models import Comment
 from comments.tasks import check_comment
@@ -137,3 +142,64 @@ def test_a_slow_akismet_is_given_up_on_after_the_configured_timeout(
 
     assert time.monotonic() - started < 2
     assert "timed out" in comment.events.get(kind="spam_check_failed").data["error"]
+
+
+def run_cron(traveller, minutes, capture):
+    """``recheck_comments`` every five minutes for ``minutes``, as in production."""
+    for _tick in range(minutes // 5):
+        traveller.shift(datetime.timedelta(minutes=5))
+        with capture(execute=True):
+            call_command("recheck_comments", stdout=io.StringIO())
+
+
+def assert_nothing_published_unchecked(article, *comments):
+    page = Client().get(article.get_absolute_url())  # another reader's view
+    assert page.status_code == 200
+    for comment in comments:
+        comment.refresh_from_db()
+        assert comment.is_awaiting_spam_check()
+        assert comment.body not in page.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_long_outage_refused_then_500s_then_timeouts_ends_with_each_comment_checked_once(
+    fake_akismet, settings, post, article, moderator, django_capture_on_commit_callbacks
+):
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+    moderator.email = "mo@newsroom.example"
+    moderator.save()
+    outage = [("refused", 30), ("http500", 60), ("slow", 60)]  # minutes of each, in turn
+    fake_akismet.delay = 1  # past AKISMET_TIMEOUT: every "slow" answer times out
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        break_akismet(fake_akismet, settings, "refused")
+        ham = post(article, body="Welcome back, pool.").comment
+        spam = post(article, name="akismet-guaranteed-spam", body="Cheap pills").comment
+        links = post(article, body="See https://pools.example.org, https://b.example.org").comment
+        for fault, minutes in outage:
+            failures = Comment.objects.filter(events__kind="spam_check_failed").count()
+            repair_akismet(fake_akismet, settings)
+            break_akismet(fake_akismet, settings, fault)
+            run_cron(traveller, minutes, django_capture_on_commit_callbacks)
+            assert_nothing_published_unchecked(article, ham, spam, links)
+            assert Comment.objects.filter(events__kind="spam_check_failed").count() > failures
+
+        repair_akismet(fake_akismet, settings)
+        fake_akismet.requests.clear()
+        run_cron(traveller, 6 * 60, django_capture_on_commit_callbacks)  # back, and long after
+
+    for comment in (ham, spam, links):
+        comment.refresh_from_db()
+        assert not comment.is_awaiting_spam_check()
+        assert comment.events.filter(kind="spam_checked").count() == 1
+    checks = fake_akismet.hits("/1.1/comment-check")
+    assert sorted(c.form["comment_content"] for c in checks) == sorted(
+        c.body for c in (ham, spam, links)
+    )
+    assert {c.form["recheck_reason"] for c in checks} == {"retry"}
+    assert ham.is_approved() and ham.akismet == Comment.Akismet.HAM
+    assert spam.is_spam() and spam.akismet == Comment.Akismet.SPAM
+    assert links.is_pending() and links.reasons == ["link_limit"]
+    [notice] = mail.outbox
+    assert links.get_admin_url() in notice.body
+    page = Client().get(article.get_absolute_url()).content.decode()
+    assert ham.body in page and spam.body not in page and "pools.example.org" not in page
