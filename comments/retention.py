@@ -14,6 +14,7 @@ Run them daily from cron (``purge_comments``, ``anonymize_comments``) or as task
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from articles import caching
 from comments.models import Comment, CommentEvent, PurgeLog, Report
@@ -187,22 +189,52 @@ def _exported(comment):
     return data
 
 
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure did: comments erased, and those left alone because of a legal hold."""
+
+    erased: int
+    on_hold: int
+
+
 def erase_commenter(email, keep_text=True, by=None):
     """Anonymize every comment posted with ``email``; optionally replace the text too.
 
     Name becomes "Anonymous"; e-mail, website, IP, user agent, referrer, account link and the
     Akismet payload are cleared, also in the audit trail. Comments on legal hold are left
-    alone. Returns the number of comments erased.
+    alone, and counted as such.
     """
     now = timezone.now()
-    comments = list(Comment.objects.from_commenter(email).filter(legal_hold=False))
+    theirs = Comment.objects.from_commenter(email)
+    comments = list(theirs.filter(legal_hold=False))
+    on_hold = theirs.filter(legal_hold=True).count()
     with transaction.atomic():
         _clear_request_data([c.pk for c in comments], now)
         for comment in comments:
             _erase(comment, keep_text, now)
             comment.record(CommentEvent.Kind.ERASED, by=by, text_kept=keep_text)
-    logger.info("Erased the personal data of %s comment(s) for one commenter.", len(comments))
-    return len(comments)
+    logger.info(
+        "Erased the personal data of %s comment(s) for one commenter; %s on legal hold kept.",
+        len(comments),
+        on_hold,
+    )
+    return Erasure(erased=len(comments), on_hold=on_hold)
+
+
+def erasure_message(erasure):
+    """What the erasure did, for the moderator or the operator who ran it."""
+    text = ngettext(
+        "Personal data erased from %(count)d comment.",
+        "Personal data erased from %(count)d comments.",
+        erasure.erased,
+    ) % {"count": erasure.erased}
+    if erasure.on_hold:
+        text += " " + ngettext(
+            "%(count)d comment on legal hold was left as it is.",
+            "%(count)d comments on legal hold were left as they are.",
+            erasure.on_hold,
+        ) % {"count": erasure.on_hold}
+    return text
 
 
 def _erase(comment, keep_text, now):

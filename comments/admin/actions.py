@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -166,19 +167,35 @@ def erase_action(keep_text):
     @admin.action(description=description, permissions=["manage_personal_data"])
     def action(modeladmin, request, queryset):
         emails = sorted({e.lower() for e in queryset.values_list("email", flat=True) if e})
-        count = sum(
-            retention.erase_commenter(email, keep_text=keep_text, by=request.user)
-            for email in emails
+        if request.POST.get("confirmed") != "yes":
+            return _confirm_erasure(modeladmin, request, queryset, emails, keep_text, action)
+        erased = [
+            retention.erase_commenter(e, keep_text=keep_text, by=request.user) for e in emails
+        ]
+        total = retention.Erasure(
+            erased=sum(e.erased for e in erased), on_hold=sum(e.on_hold for e in erased)
         )
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "Personal data erased from %(count)d comment.",
-                "Personal data erased from %(count)d comments.",
-                count,
-            )
-            % {"count": count},
-        )
+        modeladmin.message_user(request, retention.erasure_message(total))
 
     action.__name__ = "erase_commenters_keep_text" if keep_text else "erase_commenters_and_text"
     return action
+
+
+def _confirm_erasure(modeladmin, request, queryset, emails, keep_text, action):
+    """Erasing cannot be undone: say what it will do, and ask once more."""
+    theirs = Comment.objects.none()
+    for email in emails:
+        theirs |= Comment.objects.from_commenter(email)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": gettext("Erase personal data?"),
+        "opts": modeladmin.model._meta,
+        "action": action.__name__,
+        "selected": list(queryset.values_list("pk", flat=True)),
+        "emails": emails,
+        "comments": theirs.filter(legal_hold=False).count(),
+        "on_hold": theirs.filter(legal_hold=True).count(),
+        "keep_text": keep_text,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/comments/comment/erase_confirmation.html", context)

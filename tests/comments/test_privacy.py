@@ -56,9 +56,9 @@ def test_the_export_command_writes_json_and_each_comment_records_it(adas, tmp_pa
 
 
 def test_erasure_anonymizes_every_comment_and_keeps_the_text(adas):
-    count = retention.erase_commenter(EMAIL)
+    erasure = retention.erase_commenter(EMAIL)
 
-    assert count == 2
+    assert erasure == retention.Erasure(erased=2, on_hold=0)
     first = Comment.objects.get(pk=adas[0].pk)
     assert (first.name, first.email, first.url, first.ip, first.user_agent, first.referrer,
             first.akismet_payload) == ("Anonymous", "", "", None, "", "", {})  # fmt: skip
@@ -76,15 +76,20 @@ def test_erasure_can_remove_the_text_too_including_earlier_versions(adas, modera
     second = Comment.objects.get(pk=adas[1].pk)
     assert second.body == "This comment was erased at its author's request."
     assert second.events.get(kind="edited").data == {"before": {}, "after": {}}
-    assert "Erased the personal data of 2 comment(s)." in out.getvalue()
+    assert "Personal data erased from 2 comments." in out.getvalue()
     assert not Comment.objects.filter(body__contains="Second thoughts").exists()
 
 
-def test_erasure_leaves_comments_on_legal_hold_alone(adas):
+def test_erasure_leaves_comments_on_legal_hold_alone_and_says_so(adas):
     adas[0].set_legal_hold(True)
 
-    assert retention.erase_commenter(EMAIL) == 1
+    call_command("erase_commenter", EMAIL, stdout=(out := io.StringIO()))
+
     assert Comment.objects.get(pk=adas[0].pk).email == EMAIL
+    assert not Comment.objects.filter(pk=adas[1].pk, email=EMAIL).exists()
+    assert out.getvalue().strip() == (
+        "Personal data erased from 1 comment. 1 comment on legal hold was left as it is."
+    )
 
 
 def test_the_admin_exports_the_selected_commenters_data(client, privacy_officer, adas):
@@ -96,10 +101,25 @@ def test_the_admin_exports_the_selected_commenters_data(client, privacy_officer,
     assert adas[0].events.get(kind="exported").actor == privacy_officer
 
 
+def test_the_admin_asks_before_erasing_and_says_what_it_will_keep(client, privacy_officer, adas):
+    adas[0].set_legal_hold(True)
+
+    asked = act(client, "erase_commenters_and_text", adas[1])
+
+    page = asked.content.decode()
+    assert "The personal data of 1 comment will be erased for good" in page
+    assert "1 comment is on legal hold and will be left as it is." in page
+    assert "Their text is replaced too" in page and EMAIL in page
+    assert Comment.objects.filter(email=EMAIL).count() == 2  # nothing erased yet
+
+
 def test_the_admin_erases_the_selected_commenters_data(client, privacy_officer, adas):
-    response = act(
-        client, "erase_commenters_keep_text", adas[1], path="/admin/comments/comment/?status=all"
-    )
+    response = client.post(
+        "/admin/comments/comment/?status=all",
+        {"action": "erase_commenters_keep_text", "_selected_action": [adas[1].pk],
+         "confirmed": "yes"},
+        follow=True,
+    )  # fmt: skip
 
     assert "Personal data erased from 2 comments." in response.content.decode()
     assert not Comment.objects.filter(email=EMAIL).exists()

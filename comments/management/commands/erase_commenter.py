@@ -17,5 +17,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, email, remove_text=False, **options):
-        count = retention.erase_commenter(email, keep_text=not remove_text)
-        self.stdout.write(f"Erased the personal data of {count} comment(s).")
+        erasure = retention.erase_commenter(email, keep_text=not remove_text)
+        self.stdout.write(retention.erasure_message(erasure))
