@@ -1,6 +1,8 @@
-"""Delivering reader pages: compression, and the whole-page cache in front of the views."""
+"""Delivering reader pages: compression, the whole-page cache in front of the views, and a 503
+while the database is unavailable."""
 
 import hashlib
+import logging
 import math
 import re
 import time
@@ -13,11 +15,38 @@ from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
 from articles import caching
+from articles.views import database_unavailable, is_database_outage
+
+logger = logging.getLogger(__name__)
 
 ACCEPTS_BROTLI = re.compile(r"\bbr\b")
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Brotli's quality 5 compresses a page better than gzip -6 in about the same time.
 BROTLI_QUALITY = 5
+
+
+class DatabaseOutageMiddleware:
+    """A database outage in a view is a 503 page (``views.database_unavailable``), not a 500.
+
+    Outages elsewhere (other middleware) reach ``handler500``, which answers the same way.
+    First in MIDDLEWARE, so it has the last word on the 503: whatever sets a cookie below it
+    (CSRF, session, the comment cookies), nothing was saved, and a cache must keep no cookie.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "database_unavailable", False):
+            response.cookies.clear()
+        return response
+
+    def process_exception(self, request, exception):
+        if not is_database_outage(exception):
+            return None
+        logger.warning("Database unavailable (%s): %s", request.path, exception)
+        return database_unavailable(request)
 
 
 def is_shared(response):
