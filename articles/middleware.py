@@ -2,7 +2,6 @@
 while the database is unavailable."""
 
 import hashlib
-import logging
 import math
 import re
 import time
@@ -15,9 +14,6 @@ from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
 from articles import caching
-from articles.views import database_unavailable, is_database_outage
-
-logger = logging.getLogger(__name__)
 
 ACCEPTS_BROTLI = re.compile(r"\bbr\b")
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -26,11 +22,12 @@ BROTLI_QUALITY = 5
 
 
 class DatabaseOutageMiddleware:
-    """A database outage in a view is a 503 page (``views.database_unavailable``), not a 500.
+    """The last word on the 503 answered while the database is unavailable.
 
-    Outages elsewhere (other middleware) reach ``handler500``, which answers the same way.
-    First in MIDDLEWARE, so it has the last word on the 503: whatever sets a cookie below it
-    (CSRF, session, the comment cookies), nothing was saved, and a cache must keep no cookie.
+    Django hands an error anywhere below (a view, or a middleware such as the page cache) to
+    ``handler500``, ``views.server_error``, which answers a database outage with a 503. First in
+    MIDDLEWARE, this drops any cookie set on the way up (CSRF, session): nothing was saved, and
+    no one's cookie may go out with a page that says so.
     """
 
     def __init__(self, get_response):
@@ -41,12 +38,6 @@ class DatabaseOutageMiddleware:
         if getattr(response, "database_unavailable", False):
             response.cookies.clear()
         return response
-
-    def process_exception(self, request, exception):
-        if not is_database_outage(exception):
-            return None
-        logger.warning("Database unavailable (%s): %s", request.path, exception)
-        return database_unavailable(request)
 
 
 def is_shared(response):

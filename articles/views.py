@@ -268,8 +268,11 @@ def database_unavailable(request):
 
 
 def server_error(request):
-    """handler500. Errors outside a view (in a middleware, such as the page cache noting the
-    next publish time) reach only this; a database outage among them is a 503 as well."""
+    """handler500: Django's 500 page, or the 503 when the error means the database is down.
+
+    Every error a view or middleware does not handle comes here (with DEBUG off), including
+    those raised before any view, such as the page cache noting the next publish time.
+    """
     if is_database_outage(sys.exc_info()[1]):
         return database_unavailable(request)
     return defaults.server_error(request)
