@@ -1,4 +1,5 @@
-"""Delivering reader pages: compression, and the whole-page cache in front of the views."""
+"""Delivering reader pages: compression, the whole-page cache in front of the views, and a 503
+while the database is unavailable."""
 
 import hashlib
 import math
@@ -18,6 +19,25 @@ ACCEPTS_BROTLI = re.compile(r"\bbr\b")
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Brotli's quality 5 compresses a page better than gzip -6 in about the same time.
 BROTLI_QUALITY = 5
+
+
+class DatabaseOutageMiddleware:
+    """The last word on the 503 answered while the database is unavailable.
+
+    Django hands an error anywhere below (a view, or a middleware such as the page cache) to
+    ``handler500``, ``views.server_error``, which answers a database outage with a 503. First in
+    MIDDLEWARE, this drops any cookie set on the way up (CSRF, session): nothing was saved, and
+    no one's cookie may go out with a page that says so.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "database_unavailable", False):
+            response.cookies.clear()
+        return response
 
 
 def is_shared(response):

@@ -1,17 +1,21 @@
 import json
 import re
+import sys
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import InterfaceError, OperationalError
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -24,6 +28,9 @@ LATEST = 6
 PER_SECTION = 4
 # Characters that could end a <script> data block early, escaped as in Django's json_script.
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+# How long a reader (or a crawler) is asked to wait while the database is unavailable.
+RETRY_AFTER_SECONDS = 30
+COMMENT_FIELDS = ["name", "email", "url", "body", "parent", "timestamp", "remember"]
 
 
 def json_ld(data):
@@ -234,3 +241,38 @@ class SearchView(ListView):
         context = super().get_context_data(query=self.query, **kwargs)
         params = urlencode({"q": self.query}) + "&"
         return {**context, "search_params": params, "page_range": page_range(context["page_obj"])}
+
+
+# The database unavailable: refused, timed out, cancelled by the statement timeout, locked.
+# Programming errors (ProgrammingError, IntegrityError, DataError) stay 500s.
+OUTAGE_ERRORS = (OperationalError, InterfaceError)
+
+
+def is_database_outage(error):
+    return isinstance(error, OUTAGE_ERRORS)
+
+
+def database_unavailable(request):
+    """503 while the database is unavailable: a static page (no query, no cache) that no cache
+    may keep, with a comment the reader sent shown back to copy or send again."""
+    context = {"site_name": settings.SITE_NAME, "retry_after": RETRY_AFTER_SECONDS}
+    match = getattr(request, "resolver_match", None)
+    if request.method == "POST" and match and match.view_name == "comments:post":
+        context["comment"] = {field: request.POST.get(field, "") for field in COMMENT_FIELDS}
+        context["resend_url"] = request.path
+    response = HttpResponse(render_to_string("503.html", context), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    response.database_unavailable = True  # DatabaseOutageMiddleware drops any cookie from it
+    return response
+
+
+def server_error(request):
+    """handler500: Django's 500 page, or the 503 when the error means the database is down.
+
+    Every error a view or middleware does not handle comes here (with DEBUG off), including
+    those raised before any view, such as the page cache noting the next publish time.
+    """
+    if is_database_outage(sys.exc_info()[1]):
+        return database_unavailable(request)
+    return defaults.server_error(request)

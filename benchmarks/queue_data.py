@@ -144,6 +144,8 @@ def build(comments=1_000_000, articles=ARTICLES, seed=0.42):
         cursor.execute("TRUNCATE comments_comment CASCADE")
     article_ids = _replace_articles(articles)
     with connection.cursor() as cursor:
+        # Millions of rows and their indexes take longer than a web request's statement timeout.
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute("SET maintenance_work_mem = '256MB'")
         cursor.execute("SET synchronous_commit = off")
         tables = [t for t in TABLES if _has_table(cursor, t)]

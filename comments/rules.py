@@ -82,9 +82,26 @@ def gate(article, data, ip):
     return refusal
 
 
-def _claim_duplicate(article, data, claimed):
+def release(article, data, ip):
+    """Free what ``gate`` claimed for a comment that was not saved after all (the database
+    failed), so the reader can send it again at once; the database checks still stand."""
+    try:
+        cache.delete_many([_duplicate_key(article, data), *_flood_keys(data, ip)])
+    except Exception:
+        logger.warning("Comment gate: the cache is unavailable; claims expire by themselves.")
+
+
+def _duplicate_key(article, data):
     digest = hashlib.sha256(f"{data['email']}\n{data['body']}".encode()).hexdigest()
-    if not _claim(f"comment-duplicate:{article.pk}:{digest}", DUPLICATE_CLAIM_SECONDS, claimed):
+    return f"comment-duplicate:{article.pk}:{digest}"
+
+
+def _flood_keys(data, ip):
+    return [f"comment-flood:email:{data['email']}", *([f"comment-flood:ip:{ip}"] if ip else [])]
+
+
+def _claim_duplicate(article, data, claimed):
+    if not _claim(_duplicate_key(article, data), DUPLICATE_CLAIM_SECONDS, claimed):
         return DUPLICATE
     if Comment.objects.for_article(article).filter(email=data["email"], body=data["body"]).exists():
         return DUPLICATE
@@ -95,8 +112,7 @@ def _claim_flood(data, ip, claimed):
     window = settings.COMMENTS_FLOOD_SECONDS
     if not window:
         return None
-    keys = [f"comment-flood:email:{data['email']}", *([f"comment-flood:ip:{ip}"] if ip else [])]
-    if not all(_claim(key, window, claimed) for key in keys):
+    if not all(_claim(key, window, claimed) for key in _flood_keys(data, ip)):
         return FLOOD
     since = timezone.now() - datetime.timedelta(seconds=window)
     if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():

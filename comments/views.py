@@ -2,7 +2,7 @@ import datetime
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -29,11 +29,21 @@ def post_comment(request, pk):
     if not form.is_valid():
         return show_again(request, form, HTTPStatus.BAD_REQUEST)
     ip = rules.client_ip(request)
-    refusal = rules.gate(article, form.cleaned_data, ip)
+    try:
+        return take_comment(request, form, ip)
+    except DatabaseError:
+        # Nothing was saved, and the 503 page asks the reader to send it again: let them.
+        rules.release(article, form.cleaned_data, ip)
+        raise
+
+
+def take_comment(request, form, ip):
+    """Gate, rules, save and check a valid comment; the reader's response."""
+    refusal = rules.gate(form.article, form.cleaned_data, ip)
     if refusal:
         form.add_error(None, refusal.message)
         return show_again(request, form, refusal.status)
-    outcome = rules.evaluate(article, form.cleaned_data, ip, request.user)
+    outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
     with transaction.atomic():
         comment = save_comment(request, form, ip)
         decide(comment, outcome)

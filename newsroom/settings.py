@@ -40,9 +40,11 @@ INSTALLED_APPS = [
     "comments",
 ]
 
+# The database outage middleware comes first: it has the last word on its 503 (no cookies).
 # The site speaks one language (LANGUAGE_CODE): no LocaleMiddleware, so pages do not vary by
 # Accept-Language. Responses pass up through the page cache compressed, with their validator.
 MIDDLEWARE = [
+    "articles.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -81,6 +83,21 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database that refuses, hangs or stalls must not hold requests until gunicorn kills the
+# worker: give up connecting (the whole handshake) after the connect timeout, have the server
+# cancel a statement after the statement timeout (0: none; migrations and bulk commands may need
+# that), and drop a connection whose sent data is not acknowledged in time (a host gone
+# mid-query). Seconds; values given in DATABASE_URL win.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=10.0)
+DATABASE_TCP_USER_TIMEOUT = env.float("DATABASE_TCP_USER_TIMEOUT", default=10.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    _options.setdefault("tcp_user_timeout", round(DATABASE_TCP_USER_TIMEOUT * 1000))
+    if DATABASE_STATEMENT_TIMEOUT and "statement_timeout" not in _options.get("options", ""):
+        _statement = f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)}"
+        _options["options"] = f"{_options.get('options', '')} {_statement}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default under concurrent writers: WAL lets readers go on while one writes,
     # IMMEDIATE takes the write lock when a transaction begins (no deadlocked upgrades), and a

@@ -7,6 +7,9 @@ from django.views.generic import TemplateView
 
 from articles.sitemaps import SITEMAPS
 
+# Errors outside a view; a database outage among them is a 503 (articles.views).
+handler500 = "articles.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
