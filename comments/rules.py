@@ -86,7 +86,8 @@ def release(article, data, ip):
     """Free what ``gate`` claimed for a comment that was not saved after all (the database
     failed), so the reader can send it again at once; the database checks still stand."""
     try:
-        cache.delete_many([_duplicate_key(article, data), *_flood_keys(data, ip)])
+        keys = [_duplicate_key(article, data), *_flood_keys(data, ip), _form_key(data, ip)]
+        cache.delete_many(keys)
     except Exception:
         logger.warning("Comment gate: the cache is unavailable; claims expire by themselves.")
 
@@ -128,11 +129,14 @@ def _claim_form(data, ip, claimed):
     a client replaying one form for hours. A reader whose comment appears gets a new page
     (the article changed) and one whose comment is held gets their own, so neither meets this.
     """
-    digest = hashlib.sha256(data["timestamp"].encode()).hexdigest()
-    key = f"comment-form:{digest}:{ip or '-'}"
-    if not _claim(key, settings.COMMENTS_MAX_FORM_AGE, claimed):
+    if not _claim(_form_key(data, ip), settings.COMMENTS_MAX_FORM_AGE, claimed):
         return REUSED_FORM
     return None
+
+
+def _form_key(data, ip):
+    digest = hashlib.sha256(data["timestamp"].encode()).hexdigest()
+    return f"comment-form:{digest}:{ip or '-'}"
 
 
 def _claim(key, seconds, claimed):
