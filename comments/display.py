@@ -23,7 +23,7 @@ from comments.forms import CommentForm
 from comments.models import Comment
 
 SHOWN_FIELDS = ["id", "article_id", "parent_id", "name", "url", "body_html", "status",
-                "submitted_at"]  # fmt: skip
+                "submitted_at", "by_staff"]  # fmt: skip
 PAGE_PARAM = "cpage"
 REPLY_PARAM = "replyto"
 
@@ -187,4 +187,4 @@ def new_form(request, article, reply_to, personal):
         initial["remember"] = True
     if reply_to is not None:
         initial["parent"] = reply_to.pk
-    return CommentForm(article=article, initial=initial)
+    return CommentForm(article=article, initial=initial, user=request.user if personal else None)

@@ -16,6 +16,13 @@ def sign_timestamp(article, now=None):
     return signing.dumps({"a": article.pk, "t": now or time.time()}, salt=TIMESTAMP_SALT)
 
 
+def staff_identity(user):
+    """The name and e-mail a staff member's comments carry: their byline's name if they have one."""
+    author = getattr(user, "author", None)
+    name = author.name if author else (user.get_full_name() or user.get_username())
+    return {"name": name, "email": user.email.lower(), "url": ""}
+
+
 class CommentForm(forms.ModelForm):
     """The reader's comment. Bots are refused with a message that does not say why.
 
@@ -56,13 +63,22 @@ class CommentForm(forms.ModelForm):
             }
         }
 
-    def __init__(self, *args, article, **kwargs):
+    def __init__(self, *args, article, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.article = self.instance.article = article
         self.fields["parent"].queryset = Comment.objects.approved().for_article(article)
         self.fields["url"].assume_scheme = "https"
+        self.staff = user if user is not None and user.is_authenticated and user.is_staff else None
+        if self.staff:
+            # Staff post as themselves: the name comes from the account, not from the form.
+            for name in ("name", "email", "url", "remember"):
+                del self.fields[name]
         if not self.is_bound:
             self.initial["timestamp"] = sign_timestamp(article)
+
+    @property
+    def staff_name(self):
+        return staff_identity(self.staff)["name"] if self.staff else ""
 
     def clean_name(self):
         # One line: a name must not be able to add lines to the moderators' e-mail.
@@ -73,6 +89,11 @@ class CommentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.staff:
+            identity = staff_identity(self.staff)
+            cleaned.update(identity)
+            for field, value in identity.items():
+                setattr(self.instance, field, value)
         if cleaned.get("homepage") or not self._timestamp_ok(cleaned.get("timestamp", "")):
             self.refused = True
             raise forms.ValidationError(REFUSED, code="refused")

@@ -25,7 +25,7 @@ from comments.origin import same_origin_required
 def post_comment(request, pk):
     """A reader's comment, through DESIGN.md's pipeline: validate, gate, rules, save, check."""
     article = get_object_or_404(Article.objects.published(), pk=pk)
-    form = CommentForm(request.POST, article=article)
+    form = CommentForm(request.POST, article=article, user=request.user)
     if not form.is_valid():
         return show_again(request, form, HTTPStatus.BAD_REQUEST)
     ip = rules.client_ip(request)
@@ -90,6 +90,7 @@ def save_comment(request, form, ip):
     comment.user_agent = request.headers.get("User-Agent", "")[:500]
     comment.referrer = request.headers.get("Referer", "")[:500]
     comment.user = request.user if request.user.is_authenticated else None
+    comment.by_staff = form.staff is not None
     comment.save()
     comment.record("submitted", by=comment.user, ip=comment.ip)
     return comment

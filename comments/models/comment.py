@@ -183,6 +183,8 @@ class Comment(models.Model):
     )
     # Set by the one worker sending the correction, so it can send holding no lock.
     feedback_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Posted by a staff member under their account's name: readers see a staff badge.
+    by_staff = models.BooleanField(_("posted by staff"), default=False, editable=False)
 
     objects = CommentQuerySet.as_manager()
 

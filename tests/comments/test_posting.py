@@ -61,6 +61,40 @@ def test_a_staff_member_is_approved_straight_away(client, post, article, senior_
     assert comment.user == senior_editor
 
 
+def test_staff_comment_under_their_own_name_whatever_the_form_says(
+    client, post, article, senior_editor, settings
+):
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+    senior_editor.email = "Sam@Newsroom.Example"
+    senior_editor.save()
+    client.force_login(senior_editor)
+    form = client.get(article.get_absolute_url()).content.decode()
+    assert "You are commenting as Sam Senior, with a staff badge." in form
+    assert 'name="name"' not in form and 'name="email"' not in form
+
+    comment = post(article, name="The Editor-in-Chief", email="boss@elsewhere.example").comment
+
+    assert (comment.name, comment.email, comment.by_staff) == (
+        "Sam Senior",
+        "sam@newsroom.example",
+        True,
+    )
+    client.logout()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert '<b>Sam Senior</b> <span class="comment-staff">Staff</span>' in page
+    assert "The Editor-in-Chief" not in page
+
+
+def test_a_reader_named_like_staff_gets_no_badge(post, article, client, settings):
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+    post(article, name="Sam Senior")
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "<b>Sam Senior</b>" in page
+    assert "comment-staff" not in page
+
+
 def test_a_first_time_commenter_is_trusted_after_an_approved_comment(post, article):
     first = post(article, email="ada@example.net").comment
     assert first.reasons == ["first_time"]
