@@ -81,6 +81,16 @@ def _open(page, base, path):
     assert response.status == 200, f"{path} answered {response.status}"
 
 
+def report_refused(page, base, article):
+    """Django's CSRF failure page, for a report sent after the site's cookies were cleared."""
+    report(page, base, article)
+    page.context.clear_cookies()
+    page.get_by_label("Off-topic").check()
+    with page.expect_navigation() as refused:
+        page.get_by_role("button", name="Send report").click()
+    assert refused.value.status == 403
+
+
 PUBLIC_PAGES = {
     visit.__name__: visit
     for visit in (
@@ -96,5 +106,6 @@ PUBLIC_PAGES = {
         not_found,
         report,
         report_sent,
+        report_refused,
     )
 }
