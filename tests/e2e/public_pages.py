@@ -76,11 +76,6 @@ def report_sent(page, base, article):
     expect(page.locator("main")).to_contain_text("A moderator will look at this comment.")
 
 
-def _open(page, base, path):
-    response = page.goto(f"{base}{path}")
-    assert response.status == 200, f"{path} answered {response.status}"
-
-
 def report_refused(page, base, article):
     """Django's CSRF failure page, for a report sent after the site's cookies were cleared."""
     report(page, base, article)
@@ -89,6 +84,11 @@ def report_refused(page, base, article):
     with page.expect_navigation() as refused:
         page.get_by_role("button", name="Send report").click()
     assert refused.value.status == 403
+
+
+def _open(page, base, path):
+    response = page.goto(f"{base}{path}")
+    assert response.status == 200, f"{path} answered {response.status}"
 
 
 PUBLIC_PAGES = {

@@ -68,6 +68,7 @@ def admin_visits(article, comment):
         f"/admin/comments/comment/{comment.pk}/change/",
         "/admin/articles/article/",
         "/admin/articles/article/add/",
+        f"/preview/{article.pk}/",
         f"/admin/articles/article/{article.pk}/change/",
     ]
 
@@ -82,6 +83,14 @@ def test_admin_trips_no_content_security_policy_violation(
         assert response.status == 200, path
         settle(page)
 
+    # The widgets' scripts build markup as they open: open the autocomplete and the calendar.
+    page.locator("#id_tags + .select2").click()
+    page.locator('[aria-controls="select2-id_tags-results"]').fill("h")
+    expect(page.locator("#select2-id_tags-results li").first).to_be_visible()
+    page.keyboard.press("Escape")
+    page.locator("#calendarlink0").click()
+    expect(page.locator("#calendarbox0")).to_be_visible()
+    page.keyboard.press("Escape")
     # A second revision, saved through the form, so history has two to compare.
     page.get_by_label("Dek").fill("A new dek, so the revisions differ.")
     page.get_by_role("button", name="Save and continue editing").click()
@@ -89,6 +98,10 @@ def test_admin_trips_no_content_security_policy_violation(
     page.get_by_role("link", name="History").click()
     page.get_by_role("button", name="Compare selected revisions").click()
     expect(page.locator(".revision-diff").first).to_be_visible()
+    settle(page)
+    page.get_by_role("link", name="History").click()
+    page.locator("#change-history tbody th a").last.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Revert")
     settle(page)
 
     assert Article.objects.get(pk=discussion.pk).dek.startswith("A new dek")
