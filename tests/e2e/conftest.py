@@ -184,7 +184,8 @@ def axe_violations(_axe_source):
     """A function that runs axe-core in the page with the WCAG 2.2 AA rules.
 
     axe is injected with ``page.evaluate``: the site's Content-Security-Policy blocks the inline
-    script that ``page.add_script_tag`` would add. Returns one short dict per violated rule.
+    script that ``page.add_script_tag`` would add. Every impact counts, minor included: the
+    result is not filtered. Returns one short dict per violated rule.
     """
 
     def run(page):
