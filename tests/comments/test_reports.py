@@ -48,6 +48,19 @@ def test_a_report_from_another_site_is_refused_by_its_csrf_token(published):
     assert not Report.objects.exists()
 
 
+def test_a_refused_report_is_explained_on_the_sites_own_page_without_inline_style(published):
+    """Django's own CSRF page carries an inline <style> that the site's CSP blocks."""
+    from django.test import Client
+
+    response = report(Client(enforce_csrf_checks=True), published, "192.0.2.1")
+
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>Your form could not be sent</h1>" in body
+    assert 'class="masthead"' in body
+    assert "<style" not in body and " style=" not in body
+
+
 def test_a_report_is_stored_thanked_and_recorded(client, published):
     response = report(client, published, "192.0.2.1", "off_topic", "Not about the article.")
 

@@ -9,6 +9,8 @@ Fixtures for every module here:
 - ``page``: pytest-playwright's page; the test fails if the page requests any other host.
   Uploads under MEDIA_URL are served from MEDIA_ROOT, as a production web server would.
 - ``seeded``: the demo site loaded by ``manage.py seed``; returns the full reference article.
+- ``discussion``: ``seeded`` plus ``manage.py seed_comments``, with the comment form's timing and
+  flood limits and Akismet off; returns the reference article.
 - ``login(page, username, password=PASSWORD)``: logs in through the admin's login form.
 - ``axe_violations(page)``: runs axe-core with the WCAG 2.2 AA rules; returns the violations.
 - ``screenshot(page, name)``: saves a full-page PNG as ``test-results/<name>.png``
@@ -132,6 +134,16 @@ def seeded(transactional_db):
     return reference_article()
 
 
+@pytest.fixture
+def discussion(seeded, settings):
+    """The reference article with its demo discussion; a person's typing pace is not needed."""
+    call_command("seed_comments", stdout=io.StringIO())
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    settings.AKISMET_API_KEY = ""
+    return seeded
+
+
 def reference_article():
     """The published demo article with FAQs, related picks and all four callout kinds."""
     candidates = (
@@ -172,7 +184,8 @@ def axe_violations(_axe_source):
     """A function that runs axe-core in the page with the WCAG 2.2 AA rules.
 
     axe is injected with ``page.evaluate``: the site's Content-Security-Policy blocks the inline
-    script that ``page.add_script_tag`` would add. Returns one short dict per violated rule.
+    script that ``page.add_script_tag`` would add. Every impact counts, minor included: the
+    result is not filtered. Returns one short dict per violated rule.
     """
 
     def run(page):

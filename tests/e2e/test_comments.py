@@ -1,22 +1,8 @@
 """A reader comments and replies in a real browser; only they see their held comments."""
 
-import io
-
-import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from comments.models import Comment
-
-
-@pytest.fixture
-def discussion(seeded, settings):
-    """The reference article with its demo discussion; a person's typing pace is not needed."""
-    call_command("seed_comments", stdout=io.StringIO())
-    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
-    settings.COMMENTS_FLOOD_SECONDS = 0
-    settings.AKISMET_API_KEY = ""
-    return seeded
 
 
 def post_from_form(page, body):
