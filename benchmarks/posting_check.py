@@ -25,6 +25,7 @@ class Figures:
     duplicates: int = 0  # rows beyond the first with the same e-mail and body
     flood_violations: list = field(default_factory=list)  # (key, gap in seconds)
     min_gap: dict = field(default_factory=dict)  # "ip" / "e-mail" -> the smallest gap
+    slack: dict = field(default_factory=dict)  # "ip" / "e-mail" -> median gap beyond the window
     unexplained: Counter = field(default_factory=Counter)  # refusals no accepted post explains
     per_key: dict = field(default_factory=dict)  # group label -> accepted counts per key
     rounds: Counter = field(default_factory=Counter)  # comments stored per twin round -> rounds
@@ -102,6 +103,7 @@ def check_flood(figures, rows, window):
                 if later - earlier < window:
                     figures.flood_violations.append((f"{label} {key}", round(later - earlier, 4)))
         figures.min_gap[label] = round(min(gaps), 4) if gaps else None
+        figures.slack[label] = round(statistics.median(gaps) - window, 3) if gaps else None
 
 
 def unexplained_refusals(posts, accepted, window):

@@ -24,6 +24,8 @@ ROWS = [
     ("flood violations (gap < window)", lambda f: f"{len(f.flood_violations)}"),
     ("smallest gap, one IP / one e-mail", lambda f: f"{_s(f.min_gap['ip'])} / "
                                                      f"{_s(f.min_gap['e-mail'])}"),
+    ("median gap beyond the window, IP / e-mail", lambda f: f"{_s(f.slack['ip'])} / "
+                                                              f"{_s(f.slack['e-mail'])}"),
     ("refusals no accepted comment explains", lambda f: f"{sum(f.unexplained.values())}"),
     ("accepted per IP, own e-mail (20)", lambda f: _spread(f.per_key.get("own"), f.ceiling)),
     ("accepted per shared e-mail (4 × 5 IPs)", lambda f: _listed(f.per_key.get("shared"),
@@ -107,8 +109,23 @@ def settings_notes(options):
     ])  # fmt: skip
 
 
+def details(results):
+    """The first few offending rows of each broken invariant, to start an investigation from."""
+    lines = []
+    for f in results:
+        for name, found in (("flood violations (key, gap in s)", f.flood_violations),
+                            ("accepted but not stored (pk)", f.lost),
+                            ("stored but never accepted (pk)", f.extra)):  # fmt: skip
+            if found:
+                lines.append(f"- {f.stack}: {name}: {', '.join(map(str, found[:10]))}")
+    return "\n".join(lines)
+
+
 def markdown(results, problems, options, load_at_start, seconds):
-    broken = "\n".join(f"- {stack}: did not complete: {error}" for stack, error in problems.items())
+    broken = "\n".join(
+        [f"- {stack}: did not complete: {error}" for stack, error in problems.items()]
+        + ([details(results)] if details(results) else [])
+    )
     return (
         "# Posting under load\n\n"
         f"Produced by `make bench-posting` ({seconds / 60:.1f} minutes), {machine.revision()}.\n\n"
