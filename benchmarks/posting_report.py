@@ -91,6 +91,10 @@ def settings_notes(options):
         "`COMMENTS_MIN_SUBMIT_SECONDS` at its default (3 s): each poster fetches the article page "
         "(possibly from the page cache, so the form's timestamp may be shared) and posting starts "
         "3.5 s after the last poster has its form.",
+        "The 40 steady posters start one by one over the first second, the twins after it: "
+        "`runserver` listens with a backlog of 10 (Django's `WSGIServer.request_queue_size`), "
+        "and a first run that started all 50 in the same millisecond had 49 connections reset "
+        "in its first 3 s (none of them stored).",
         "`TRUSTED_PROXY_COUNT=0`: each poster's sockets are bound to its own address, "
         "127.0.0.11 to 127.0.0.60, and the app reads it from REMOTE_ADDR.",
         "Akismet off (no key) in both stacks; e-mail to the dummy backend.",
