@@ -1,11 +1,12 @@
 """``make bench-posting``: 50 concurrent comment posters for 60 s, each from its own address.
 
-Against two stacks in turn: gunicorn (2 sync workers) + PostgreSQL + Redis + the task worker,
-with production settings; and the embedded default, ``make run``'s: ``runserver`` (one
-process, a thread per request), a SQLite file in WAL mode, the local-memory cache and tasks run
-inline. Each poster binds its sockets to its own loopback address (127.0.0.11 to 127.0.0.60;
-Linux routes all of 127.0.0.0/8 to lo), so with ``TRUSTED_PROXY_COUNT=0`` the app sees a real,
-distinct REMOTE_ADDR: no header is spoofed.
+Against three stacks in turn: gunicorn (2 sync workers) + PostgreSQL + Redis + the task worker,
+with production settings (``make bench``'s); the embedded default (a SQLite file in WAL mode,
+the local-memory cache, tasks run inline) served as in production by one gunicorn process with
+8 threads; and the same served as ``make run`` serves it, by ``runserver`` (one process, a
+thread per request). Each poster binds its sockets to its own loopback address
+(127.0.0.11 to 127.0.0.60; Linux routes all of 127.0.0.0/8 to lo), so with
+``TRUSTED_PROXY_COUNT=0`` the app sees a real, distinct REMOTE_ADDR: no header is spoofed.
 
 The posters: 20 with an e-mail address of their own and 20 in four groups of five sharing one
 (both post unique texts back to back for the whole run), and 10 twins that, every flood window
@@ -17,8 +18,8 @@ window, every refusal explained by an accepted comment. Writes benchmarks/postin
 prints the same, and exits non-zero when an invariant fails.
 
 Options: ``--duration`` (60 s), ``--flood-seconds`` (5: the default 15 would let each poster
-in only five times), ``--stack postgres|embedded`` (both by default), ``--keep`` to keep the
-PostgreSQL database ``newsroom_loadbench`` (dropped at the end otherwise).
+in only five times), ``--stack postgres|sqlite|runserver`` (all three by default), ``--keep``
+to keep the PostgreSQL database ``newsroom_loadbench`` (dropped at the end otherwise).
 """
 
 import argparse
@@ -52,6 +53,7 @@ MIN_SUBMIT_SECONDS = 3.0  # the default: posters wait this long after fetching t
 # The posters start one by one over a second: runserver listens with a backlog of 10, and 50
 # connections in the same millisecond get some of them reset before Django sees them.
 RAMP_SECONDS = 1.0
+THREADS = 8  # gunicorn's threads for the single-process SQLite stack
 PHRASES = [
     "the ferry timetable finally makes sense",
     "our street needs that shade more than most",
@@ -248,12 +250,12 @@ def postgres_stack(services, work, window):
     return port, env
 
 
-def embedded_stack(services, work, window):
+def runserver_stack(services, work, window):
     """``make run``'s stack: runserver, a SQLite file of its own, local memory, inline tasks."""
     port = free_port()
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
     env = {name: os.environ[name] for name in keep if name in os.environ}
-    env.update(comment_settings(window), DATABASE_URL=f"sqlite:///{work / 'embedded.sqlite3'}")
+    env.update(comment_settings(window), DATABASE_URL=f"sqlite:///{work / 'runserver.sqlite3'}")
     prepare(env, work, "migrate", "--noinput")
     prepare(env, work, "seed")
     services.start("runserver", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}",
@@ -262,9 +264,29 @@ def embedded_stack(services, work, window):
     return port, env
 
 
+def single_process_stack(services, work, window):
+    """The embedded default in production: SQLite, local memory and inline tasks, served by one
+    gunicorn process with threads (the local-memory cache is per process, so only one)."""
+    port = free_port()
+    env = run.base_env(work)
+    for name in ("CACHE_URL", "REDIS_URL", "TASK_BACKEND"):
+        env.pop(name)
+    env.update(comment_settings(window), DATABASE_URL=f"sqlite:///{work / 'gunicorn.sqlite3'}",
+               SITE_URL=f"http://127.0.0.1:{port}")  # fmt: skip
+    prepare(env, work, "migrate", "--noinput")
+    prepare(env, work, "seed", "--force")
+    prepare(env, work, "collectstatic", "--noinput")
+    services.start("gunicorn", [ROOT / ".venv" / "bin" / "gunicorn", "newsroom.wsgi", "-w", "1",
+                                "--threads", THREADS, "-b", f"127.0.0.1:{port}", "--timeout",
+                                "120", "--no-control-socket"], env)  # fmt: skip
+    services.wait_for_http("gunicorn", f"http://127.0.0.1:{port}/robots.txt", seconds=90)
+    return port, env
+
+
 STACKS = {
     "postgres": (f"gunicorn ×{GUNICORN_WORKERS} + PostgreSQL + Redis", postgres_stack),
-    "embedded": ("runserver + SQLite + local memory", embedded_stack),
+    "sqlite": ("gunicorn ×1, 8 threads + SQLite + local memory", single_process_stack),
+    "runserver": ("runserver + SQLite + local memory", runserver_stack),
 }
 
 
@@ -325,7 +347,7 @@ def main():
     WORK_DIR.mkdir()
     results, problems = [], {}
     try:
-        for key in options.stack or ["postgres", "embedded"]:
+        for key in options.stack or list(STACKS):
             with Services(WORK_DIR) as services:
                 try:
                     results.append(run_stack(services, key, options, WORK_DIR))
