@@ -52,7 +52,7 @@ bench: $(VENV)/.dev-installed bench-tools
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 # 50 concurrent comment posters for 60 s on gunicorn + PostgreSQL and on the embedded default;
-# writes benchmarks/posting_results.md, exits non-zero when an invariant fails (about 5 minutes).
+# writes benchmarks/posting_results.md, exits non-zero when an invariant fails (about 7 minutes).
 bench-posting: $(VENV)/.dev-installed
 	$(PY) -m benchmarks.posting_load $(BENCH_ARGS)
 
