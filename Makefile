@@ -6,7 +6,8 @@ MANAGE := $(PY) manage.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: run test test-sqlite test-postgres lint fmt seed worker browser varnish bench bench-tools clean
+.PHONY: run test test-sqlite test-postgres lint fmt seed worker browser varnish bench bench-tools \
+	bench-posting clean
 
 run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
@@ -49,6 +50,11 @@ worker: $(VENV)/.installed
 # BENCH_ARGS="--duration 5 --no-queue" for a quicker, partial run.
 bench: $(VENV)/.dev-installed bench-tools
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+# 50 concurrent comment posters for 60 s on gunicorn + PostgreSQL and on the embedded default;
+# writes benchmarks/posting_results.md, exits non-zero when an invariant fails (about 7 minutes).
+bench-posting: $(VENV)/.dev-installed
+	$(PY) -m benchmarks.posting_load $(BENCH_ARGS)
 
 # The load generator, from Debian packages (Varnish comes with `make varnish`).
 bench-tools: varnish

@@ -59,22 +59,26 @@ def comments_open(article, now=None):
     return (now or timezone.now()) < article.published_at + datetime.timedelta(days=days)
 
 
-def gate(article, data, ip):
+def gate(article, data, ip, now):
     """Return a Refusal when the comment must not be taken at all, else None.
+
+    ``now`` is the submission time the comment will be stored with: the flood window is
+    measured from it, so no two comments from one IP or e-mail address are stored closer.
 
     Simultaneous posts race past a plain check-then-insert, so each decision first claims a
     key with ``cache.add`` (atomic in Redis, shared by every worker; and in local memory, for
     the single-process default): one identical comment at a time, one comment per IP
     address and per e-mail address in each flood window, and one comment per form from each
     address. The database checks then catch what the cache no longer holds (an older
-    duplicate, an evicted key).
+    duplicate, an evicted key), and keep the window exact between stored times, which the
+    claims, taken a moment after ``now``, cannot.
     """
-    if not comments_open(article):
+    if not comments_open(article, now):
         return CLOSED
     claimed = []
     refusal = (
         _claim_duplicate(article, data, claimed)
-        or _claim_flood(data, ip, claimed)
+        or _claim_flood(data, ip, now, claimed)
         or _claim_form(data, ip, claimed)
     )
     if refusal:
@@ -109,13 +113,13 @@ def _claim_duplicate(article, data, claimed):
     return None
 
 
-def _claim_flood(data, ip, claimed):
+def _claim_flood(data, ip, now, claimed):
     window = settings.COMMENTS_FLOOD_SECONDS
     if not window:
         return None
     if not all(_claim(key, window, claimed) for key in _flood_keys(data, ip)):
         return FLOOD
-    since = timezone.now() - datetime.timedelta(seconds=window)
+    since = now - datetime.timedelta(seconds=window)
     if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():
         return FLOOD
     return None

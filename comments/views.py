@@ -39,13 +39,16 @@ def post_comment(request, pk):
 
 def take_comment(request, form, ip):
     """Gate, rules, save and check a valid comment; the reader's response."""
-    refusal = rules.gate(form.article, form.cleaned_data, ip)
+    # Stamped as it is judged, not when its form was built (a busy server takes a while in
+    # between): the flood window then holds between the stored submission times.
+    submitted_at = timezone.now()
+    refusal = rules.gate(form.article, form.cleaned_data, ip, submitted_at)
     if refusal:
         form.add_error(None, refusal.message)
         return show_again(request, form, refusal.status)
     outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
     with transaction.atomic():
-        comment = save_comment(request, form, ip)
+        comment = save_comment(request, form, ip, submitted_at)
         decide(comment, outcome)
     response = redirect(comment_url(comment))
     if comment.is_pending():
@@ -84,8 +87,9 @@ def comment_url(comment):
     return f"{comment.article.get_absolute_url()}?{PAGE_PARAM}={number}#comment-{comment.pk}"
 
 
-def save_comment(request, form, ip):
+def save_comment(request, form, ip, submitted_at):
     comment = form.save(commit=False)
+    comment.submitted_at = submitted_at
     comment.ip = ip or None
     comment.user_agent = request.headers.get("User-Agent", "")[:500]
     comment.referrer = request.headers.get("Referer", "")[:500]

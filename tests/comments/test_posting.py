@@ -5,6 +5,7 @@ import time
 
 import pytest
 import time_machine
+from django.db.models.signals import post_init
 from django.utils import timezone
 
 from articles.models import Article
@@ -227,6 +228,48 @@ def test_the_same_reader_may_comment_again_once_the_flood_window_has_passed(
     response = post(article, ip="203.0.113.5")
 
     assert response.status_code == 302
+
+
+def test_comments_from_one_address_are_stored_at_least_the_flood_window_apart_on_a_busy_server(
+    post, article, settings
+):
+    # A busy server takes a while between building the form and judging it (under load,
+    # hundreds of milliseconds): here 0.4 s pass on a frozen clock as the form is built. The
+    # earlier comment was made directly, so no claim of it is in the cache: the database
+    # check decides.
+    settings.COMMENTS_FLOOD_SECONDS = 5
+    now = timezone.now()
+    earlier = Comment.objects.create(
+        article=article,
+        name="A",
+        email="a@example.net",
+        body="First.",
+        ip="203.0.113.5",
+        submitted_at=now - datetime.timedelta(seconds=4.7),
+    )
+    with time_machine.travel(now, tick=False) as clock:
+        busy = BusyServer(clock, seconds=0.4)
+        post_init.connect(busy, sender=Comment)
+        try:
+            response = post(article, ip="203.0.113.5")
+        finally:
+            post_init.disconnect(busy, sender=Comment)
+
+    assert response.status_code == 302
+    gap = response.comment.submitted_at - earlier.submitted_at
+    assert gap >= datetime.timedelta(seconds=5)
+
+
+class BusyServer:
+    """Moves the frozen clock on once, when the first comment object is built (by the form)."""
+
+    def __init__(self, clock, seconds):
+        self.clock, self.seconds, self.done = clock, seconds, False
+
+    def __call__(self, **kwargs):
+        if not self.done:
+            self.done = True
+            self.clock.shift(datetime.timedelta(seconds=self.seconds))
 
 
 def test_the_same_text_by_the_same_author_on_the_same_article_is_refused_with_409(post, article):
