@@ -110,9 +110,7 @@ COMMENT_CLEANER = bleach.Cleaner(
     protocols=PROTOCOLS,
     strip=True,
     filters=[
-        partial(
-            LinkifyFilter, callbacks=[_ugc_link], skip_tags=["pre", "code"], url_re=LINKABLE_RE
-        )
+        partial(LinkifyFilter, callbacks=[_ugc_link], skip_tags=["pre", "code"], url_re=LINKABLE_RE)
     ],
 )
 
