@@ -1,9 +1,9 @@
 """Keep Markdown rendering roughly linear in the length of the text, whatever the text.
 
 Python-Markdown scans the rest of a paragraph again from every ``[`` that never closes and from
-every link's ``(`` that never closes or holds a stray quote; Python's HTML parser does the same
+every link's ``(`` that never closes; Python's HTML parser does the same
 from every ``<`` that never becomes a tag, and the abbreviation syntax from every line opening
-``*[``. Lists, quotes and definitions nested hundreds deep recurse until Python gives up.
+``*[``. Lists and definitions nested a thousand deep exhaust Python's stack.
 
 So before those parsers see the text, the characters that would set them scanning are swapped
 for private-use stand-ins no parser looks at, and swapped back in the output as what Markdown
@@ -34,9 +34,7 @@ STAND_INS = {
     "]": ("\ue002", "]"),
     "(": ("\ue003", "("),
     ")": ("\ue004", ")"),
-    '"': ("\ue005", "&quot;"),
-    "'": ("\ue006", "'"),
-    "": ("\ue007", ""),  # breaks a line's "*[" without changing it
+    "": ("\ue005", ""),  # breaks a line's "*[" without changing it
 }
 STAND_IN = {char: stand_in for char, (stand_in, _output) in STAND_INS.items()}
 RESTORE = {ord(stand_in): output for stand_in, output in STAND_INS.values()}
@@ -47,7 +45,6 @@ TAG_RE = re.compile(r"""<(?:/?[A-Za-z][^<>"']*(?:(?:"[^"<>]*"|'[^'<>]*')[^<>"']*
 ABBREVIATION_RE = re.compile(r"^\*\[[^\\\n]*?\] ?:", re.MULTILINE)
 BACKTICKS = BacktickInlineProcessor(BACKTICK_RE)  # finds code spans exactly as Markdown does
 ACTIVE_RE = re.compile(r"\\[\\\[\]()]|[\[\]()]")
-TITLED_RE = re.compile(r"""\s*<?[^\s'"()<>]*>?\s+(["'])[^"']*\1\s*""")
 
 
 def defuse_source(text):
@@ -126,7 +123,7 @@ def _defuse_brackets(chars, positions):
 
 
 def _defuse_links(chars, positions):
-    """A link's "(" closes, links nest shallowly, and a quote in one is a title or nothing.
+    """A link's "(" closes, and links nest shallowly.
 
     A ")" inside brackets never closes a "(" opened before them: Markdown may have replaced the
     bracketed text (a reference link, a footnote) by the time it looks for that ")".
@@ -145,22 +142,11 @@ def _defuse_links(chars, positions):
         elif char == ")" and parens and (not brackets or len(parens) > brackets[-1]):
             start, is_link = parens.pop()
             links -= is_link
-            if is_link:
-                _defuse_link(chars, start, position, too_deep=links >= MAX_LINK_DEPTH)
+            if is_link and links >= MAX_LINK_DEPTH:
+                chars[start], chars[position] = STAND_IN["("], STAND_IN[")"]
     for start, is_link in parens:
         if is_link:
             chars[start] = STAND_IN["("]
-
-
-def _defuse_link(chars, start, end, too_deep):
-    if too_deep:
-        chars[start], chars[end] = STAND_IN["("], STAND_IN[")"]
-        return
-    destination = "".join(chars[start + 1 : end])
-    if ('"' in destination or "'" in destination) and not TITLED_RE.fullmatch(destination):
-        for position in range(start + 1, end):
-            if chars[position] in "\"'":
-                chars[position] = STAND_IN[chars[position]]
 
 
 class DefuseSource(Preprocessor):

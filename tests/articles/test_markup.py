@@ -65,7 +65,6 @@ PATHOLOGICAL = {
     "open destinations": "[x](",
     "open parentheses": "(",
     "open tags": "<a ",
-    "quoted destinations": '[x]("',
 }
 
 
@@ -118,15 +117,15 @@ def test_five_thousand_open_brackets_render_as_themselves_within_budget(prose_ti
 
 
 def test_many_abbreviations_in_an_article_render_within_budget(prose_time):
-    text = "".join(f"*[W{n}]: Word {n}\n" for n in range(400))[:LENGTH]
+    text = "".join(f"*[W{n}]: Word {n}\n" for n in range(3000))[: 6 * LENGTH]
 
     assert _within_budget(render_article, text, prose_time)
 
 
 @pytest.mark.parametrize(
     "text",
-    ["1. " * 1666 + "deep", "+ " * 2500 + "deep", "x\n: y\n" * 833 + "deep", "> " * 2500 + "deep"],
-    ids=["ordered lists", "bullet lists", "definitions", "quotes"],
+    ["1. " * 1666 + "deep", "+ " * 2500 + "deep", "x\n: y\n" * 833 + "deep"],
+    ids=["ordered lists", "bullet lists", "definitions"],
 )
 def test_blocks_nested_thousands_deep_render_as_text(text):
     html = render_comment(text)
