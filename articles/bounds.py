@@ -1,9 +1,9 @@
 """Keep Markdown rendering roughly linear in the length of the text, whatever the text.
 
 Python-Markdown scans the rest of a paragraph again from every ``[`` that never closes and from
-every link's ``(`` that never closes; Python's HTML parser does the same
-from every ``<`` that never becomes a tag, and the abbreviation syntax from every line opening
-``*[``. Lists and definitions nested a thousand deep exhaust Python's stack.
+every link's ``(`` that never closes; Python's HTML parser does the same from every ``<`` that
+never becomes a tag, and the abbreviation syntax from every line opening ``*[``. Lists and
+definitions nested a thousand deep exhaust Python's stack.
 
 So before those parsers see the text, the characters that would set them scanning are swapped
 for private-use stand-ins no parser looks at, and swapped back in the output as what Markdown
