@@ -40,8 +40,9 @@ STAND_IN = {char: stand_in for char, (stand_in, _output) in STAND_INS.items()}
 RESTORE = {ord(stand_in): output for stand_in, output in STAND_INS.values()}
 SCRUB = dict.fromkeys(RESTORE)  # the writer's own stand-in characters are dropped
 
-# A tag or comment that ends before the next "<": the HTML parser's scan from it stops at its ">".
-TAG_RE = re.compile(r"""<(?:/?[A-Za-z][^<>"']*(?:(?:"[^"<>]*"|'[^'<>]*')[^<>"']*)*|!--[^<]*?--)>""")
+# A tag, comment or <destination> that ends before the next "<": the HTML parser's scan from it
+# stops at its ">".
+TAG_RE = re.compile(r"""<(?:[^\s<>"'][^<>"']*(?:(?:"[^"<>]*"|'[^'<>]*')[^<>"']*)*|!--[^<]*?--)>""")
 ABBREVIATION_RE = re.compile(r"^\*\[[^\\\n]*?\] ?:", re.MULTILINE)
 BACKTICKS = BacktickInlineProcessor(BACKTICK_RE)  # finds code spans exactly as Markdown does
 ACTIVE_RE = re.compile(r"\\[\\\[\]()]|[\[\]()]")

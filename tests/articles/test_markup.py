@@ -141,7 +141,7 @@ def test_blocks_nested_thousands_deep_render_as_text(text):
         "[![a photo](https://example.org/p.jpg)](https://example.org) [a [nested] one](x)",
         "(see [Foo](https://en.wikipedia.org/wiki/Foo_(bar)), or [O'Brien](https://x.org/o'brien))",
         "[ref][1] and [ref] and a footnote[^n]\n\n[1]: https://example.org\n[ref]: /r\n[^n]: Note.",
-        "a < b, <em>c</em> > d, <https://example.org> and <!-- unseen -->",
+        "a < b, <em>c</em> > d, <https://example.org>, [e](<#f>) and <!-- it's unseen -->",
         "`a [b` and `(c` and `<d <e` stay [exactly](x) as typed.\n\n    [ < ( \"'",
         "> quoted [link](x)\n>> deeper\n\n- a\n    - b\n        1. c",
         "*[HTML]: Hyper Text\n\nHTML [is](x) *[emphasised](y)*.",
