@@ -16,9 +16,11 @@ from functools import lru_cache, partial
 
 import bleach
 import markdown
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import URL_RE, LinkifyFilter
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
+
+from articles.bounds import BoundedRendering
 
 CALLOUT_LABELS = {
     "takeaway": _("Key Takeaway"),
@@ -55,7 +57,9 @@ PROTOCOLS = ["http", "https", "mailto"]
 
 
 def _markdown(text):
-    return markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    return markdown.markdown(
+        text, extensions=["extra", "sane_lists", BoundedRendering()], output_format="html"
+    )
 
 
 def _callout(match, number):
@@ -94,6 +98,10 @@ def _ugc_link(attrs, new=False):
     return attrs
 
 
+# bleach's address pattern opens with "\(*", so a run of n "(" costs n² steps: starting only at
+# the first "(" of a run finds the same addresses (one cannot begin inside a run) in n steps.
+LINKABLE_RE = re.compile(r"(?<!\()" + URL_RE.pattern, URL_RE.flags)
+
 # Sanitising and linking in one pass: a second pass (bleach.linkify after bleach.clean) escapes
 # the text inside skipped tags again, so code would show "&lt;" for "<".
 COMMENT_CLEANER = bleach.Cleaner(
@@ -101,7 +109,9 @@ COMMENT_CLEANER = bleach.Cleaner(
     attributes=COMMENT_ATTRIBUTES,
     protocols=PROTOCOLS,
     strip=True,
-    filters=[partial(LinkifyFilter, callbacks=[_ugc_link], skip_tags=["pre", "code"])],
+    filters=[
+        partial(LinkifyFilter, callbacks=[_ugc_link], skip_tags=["pre", "code"], url_re=LINKABLE_RE)
+    ],
 )
 
 

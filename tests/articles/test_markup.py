@@ -1,8 +1,24 @@
 """Comment Markdown: code shows exactly what the reader typed, links are marked, nothing else."""
 
-import pytest
+import time
+from html.parser import HTMLParser
 
-from articles.markup import render_comment
+import bleach
+import markdown
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from articles.markup import (
+    ARTICLE_ATTRIBUTES,
+    ARTICLE_TAGS,
+    COMMENT_ATTRIBUTES,
+    COMMENT_CLEANER,
+    COMMENT_TAGS,
+    PROTOCOLS,
+    render_article,
+    render_comment,
+)
 
 
 @pytest.mark.parametrize(
@@ -30,3 +46,180 @@ def test_markup_outside_the_allow_list_is_stripped():
 
     assert "<script" not in html and "<img" not in html and "onerror" not in html
     assert "<strong>ok</strong>" in html
+
+
+# Bounded rendering: whatever the text, rendering stays within a multiple of the time a plain
+# comment of the same length takes, measured in the same run, and the output stays clean.
+
+LENGTH = 5000  # the longest comment the form accepts
+# Times plain prose. Ordinary comments dense with tags ("`a` " repeated) take ~50 times as long,
+# all of it bleach's steady cost per tag; before bounding, 5,000 "[" took ~2,500 times as long.
+BUDGET = 100
+PROSE = "Splash pads open at ten, and the lifeguards stay until dusk on weekdays. "
+PATHOLOGICAL = {
+    "open brackets": "[",
+    "open images": "![",
+    "brackets and code": "[`",
+    "brackets and stars": "[*",
+    "references": "[a][",
+    "open destinations": "[x](",
+    "open parentheses": "(",
+    "open tags": "<a ",
+}
+
+
+def _best_time(render, text, runs=3):
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        render(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _repeat(motif, length=LENGTH):
+    return (motif * (length // len(motif) + 1))[:length]
+
+
+@pytest.fixture(scope="module")
+def prose_time():
+    """Best time for a plain comment of each length, so a slow machine slows both sides."""
+    times = {}
+
+    def prose_time(length):
+        if length not in times:
+            times[length] = _best_time(render_comment.__wrapped__, _repeat(PROSE, length), 5)
+        return times[length]
+
+    return prose_time
+
+
+def _within_budget(render, text, prose_time):
+    """Rendering ``text`` takes at most BUDGET times plain prose; a near miss is timed again."""
+    budget = BUDGET * prose_time(len(text))
+    first = _best_time(render, text, 1)
+    return first <= budget or (first <= 2 * budget and _best_time(render, text, 3) <= budget)
+
+
+@pytest.mark.parametrize("motif", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_a_comment_that_sets_markdown_rescanning_renders_within_budget(motif, prose_time):
+    text = _repeat(motif)
+
+    assert _within_budget(render_comment.__wrapped__, text, prose_time)
+    assert _within_budget(render_article, text, prose_time)
+
+
+def test_five_thousand_open_brackets_render_as_themselves_within_budget(prose_time):
+    html = render_comment("[" * LENGTH)
+
+    assert html == "<p>" + "[" * LENGTH + "</p>"
+    assert _within_budget(render_comment.__wrapped__, "[" * LENGTH, prose_time)
+
+
+def test_many_abbreviations_in_an_article_render_within_budget(prose_time):
+    text = "".join(f"*[W{n}]: Word {n}\n" for n in range(3000))[: 6 * LENGTH]
+
+    assert _within_budget(render_article, text, prose_time)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1. " * 1666 + "deep", "+ " * 2500 + "deep", "x\n: y\n" * 833 + "deep"],
+    ids=["ordered lists", "bullet lists", "definitions"],
+)
+def test_blocks_nested_thousands_deep_render_as_text(text):
+    html = render_comment(text)
+
+    assert "deep" in html
+    assert "deep" in render_article(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[a link](https://example.org "Its title") and [another](https://example.net).',
+        "[![a photo](https://example.org/p.jpg)](https://example.org) [a [nested] one](x)",
+        "(see [Foo](https://en.wikipedia.org/wiki/Foo_(bar)), or [O'Brien](https://x.org/o'brien))",
+        "[ref][1] and [ref] and a footnote[^n]\n\n[1]: https://example.org\n[ref]: /r\n[^n]: Note.",
+        "a < b, <em>c</em> > d, <https://example.org>, [e](<#f>) and <!-- it's unseen -->",
+        "`a [b` and `(c` and `<d <e` stay [exactly](x) as typed.\n\n    [ < ( \"'",
+        "> quoted [link](x)\n>> deeper\n\n- a\n    - b\n        1. c",
+        "*[HTML]: Hyper Text\n\nHTML [is](x) *[emphasised](y)*.",
+    ],
+    ids=["titles", "nesting", "parentheses", "references", "tags", "code", "blocks", "abbr"],
+)
+def test_bounding_leaves_ordinary_markdown_as_it_was(text):
+    unbounded = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+
+    assert render_comment(text) == COMMENT_CLEANER.clean(unbounded)
+
+
+class _Structure(HTMLParser):
+    """Every tag and attribute in some HTML, and whether each tag opened was closed in order."""
+
+    VOID = {"br", "hr", "img"}
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.open, self.well_formed = [], [], True
+        self.feed(html)
+        self.close()
+        self.well_formed &= not self.open
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {name for name, _value in attrs}))
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        self.well_formed &= bool(self.open) and self.open.pop() == tag
+
+
+BAD = ["[", "]", "(", ")", "<", ">", "*", "_", "`", "!", '"', "'", "&", "\\", "#", ":", "|", "~"]
+MARKUP = st.lists(
+    st.sampled_from([*BAD, "a", "1", ".", "-", " ", "  ", "\n", "\n\n", "    "]), max_size=120
+).map("".join)
+WORDS = st.sampled_from(["a", "http://x.org", "x@y.org", "<b>", "</b>", "<a href=x>", "]: ", "1. "])
+ANY_TEXT = st.lists(st.one_of(MARKUP, WORDS), max_size=6).map("".join)
+
+
+def _is_clean(html, tags, attributes):
+    structure = _Structure(html)
+    return structure.well_formed and all(
+        tag in tags and names <= set(attributes.get(tag, [])) for tag, names in structure.tags
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(ANY_TEXT)
+def test_any_comment_renders_to_clean_well_formed_html(text):
+    html = render_comment(text)
+
+    assert _is_clean(html, COMMENT_TAGS, COMMENT_ATTRIBUTES)
+    assert COMMENT_CLEANER.clean(html) == html
+
+
+@settings(max_examples=100, deadline=None)
+@given(ANY_TEXT)
+def test_any_article_renders_to_clean_well_formed_html(text):
+    html = render_article(text)
+    cleaner = {"tags": ARTICLE_TAGS, "attributes": ARTICLE_ATTRIBUTES, "protocols": PROTOCOLS}
+
+    assert _is_clean(html, ARTICLE_TAGS, ARTICLE_ATTRIBUTES)
+    assert bleach.clean(html, **cleaner, strip=True) == html
+
+
+MOTIFS = st.lists(
+    st.sampled_from([*BAD, "![", "](", "<a ", "*[", "1. ", "> ", "a", " ", "\n"]),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    motif=MOTIFS.map("".join),
+    render=st.sampled_from([render_comment.__wrapped__, render_article]),
+)
+def test_any_text_built_from_markup_characters_renders_within_budget(motif, render, prose_time):
+    assert _within_budget(render, _repeat(motif, 3000), prose_time)

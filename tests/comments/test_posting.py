@@ -425,3 +425,13 @@ def test_a_logged_in_non_staff_reader_goes_through_the_normal_rules(client, post
 
     assert comment.is_pending()
     assert comment.reasons == ["first_time"]
+
+
+def test_a_comment_of_lists_nested_thousands_deep_is_stored_with_its_text(post, article):
+    body = "1. " * 1664 + "deep"  # Markdown nests a list per "1. " and runs out of stack
+
+    response = post(article, body=body)
+
+    assert response.status_code == 302
+    assert response.comment.body == body
+    assert "1. 1. 1. 1. deep" in response.comment.body_html
