@@ -69,3 +69,17 @@ def test_smtp_comes_from_email_url_with_a_timeout():
     )
 
     assert result.stdout.split() == ["mail.example.org", "465", "ann", "False", "True", "7.0"]
+
+
+def test_the_log_in_limit_and_cool_off_come_from_the_environment():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()))",
+        ADMIN_LOGIN_FAILURE_LIMIT="8",
+        ADMIN_LOGIN_COOLOFF_MINUTES="45",
+    )
+
+    assert result.stdout.split() == ["8", "2700"]

@@ -78,7 +78,7 @@ class Server:
         wait_until_ready(port, self.process, log_path, ready_path)
 
     def client(self, **kwargs):
-        return httpx.Client(base_url=self.url, timeout=5, **kwargs)
+        return httpx.Client(base_url=self.url, **{"timeout": 5, **kwargs})
 
     def stop(self):
         stop(self.process, self.stop_signal)
