@@ -2,7 +2,10 @@ import difflib
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -318,3 +321,19 @@ class ArticleAdmin(VersionAdmin):
                     {"field": Article._meta.get_field(name).verbose_name, "lines": lines}
                 )
         return changes
+
+
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "View on site" redirect. Its Location is the object's address, and an
+    article's address holds its slug: only for articles the user may read."""
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    model = content_type.model_class()
+    if model is not None and issubclass(model, Article):
+        readable = Article.objects.readable_by(request.user)
+        if not readable.filter(pk__in=_as_pk(object_id)).exists():
+            raise Http404
+    return shortcut(request, content_type_id, object_id)
+
+
+def _as_pk(object_id):
+    return [int(object_id)] if object_id.isdigit() else []

@@ -9,10 +9,12 @@ import datetime
 
 import pytest
 import reversion
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from reversion.models import Version
 
-from articles.models import Byline
+from articles.models import Article, Byline
+from comments.models import ArticleCommentPolicy
 from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +209,21 @@ def test_users_without_a_role_are_sent_away_from_every_address(
     refused = 403 if staff else 302  # the admin sends non-staff to its log-in page
     assert found.pop("preview") == 404
     assert set(found.values()) == {refused}
+
+
+def test_the_view_on_site_redirect_names_a_draft_only_to_those_who_may_read_it(
+    client, moderator, reporter, senior_editor, others_draft
+):
+    # The redirect's Location is the draft's address, and so its slug (its headline, often).
+    get_type = ContentType.objects.get_for_model
+    types = [get_type(Article), get_type(ArticleCommentPolicy, for_concrete_model=False)]
+    found = []
+    for user in (moderator, reporter, senior_editor):
+        client.force_login(user)
+        for content_type in types:
+            response = client.get(f"/admin/r/{content_type.pk}/{others_draft.pk}/")
+            if response.status_code != 302:
+                assert others_draft.slug not in response.content.decode()
+            found.append(response.status_code)
+
+    assert found == [404, 404, 404, 404, 302, 302]
