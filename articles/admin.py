@@ -2,7 +2,10 @@ import difflib
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -85,6 +88,7 @@ class ArticleAdmin(VersionAdmin):
     actions = ["submit_for_review", "publish", "unpublish"]
     readonly_fields = ["updated_at", "preview_link"]
     object_history_template = "admin/articles/article/object_history.html"
+    change_list_template = "admin/articles/article/change_list.html"
     compared_fields = ["title", "slug", "dek", "body", "closing_question", "status", "published_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "body", "closing_question", "section", "tags"]}),
@@ -100,7 +104,11 @@ class ArticleAdmin(VersionAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("authors")
+        # Every view of one article finds it here: what a user may not read is "not found".
+        articles = super().get_queryset(request).prefetch_related("authors")
+        if getattr(request, "revision_is_readable", False):
+            return articles
+        return articles.readable_by(request.user)
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, article):
@@ -131,6 +139,17 @@ class ArticleAdmin(VersionAdmin):
 
     def has_publish_permission(self, request):
         return self._can_publish(request)
+
+    def has_history_permission(self, request, article):
+        """Past revisions hold text that was never published: editors and the article's own
+        writers read them, nobody else."""
+        if not self.has_view_or_change_permission(request, article):
+            return False
+        return self._can_publish(request) or article.is_written_by(request.user)
+
+    def has_recover_permission(self, request):
+        """Deleted articles' content is for those who may delete articles and write new ones."""
+        return self.has_add_permission(request) and request.user.has_perm("articles.delete_article")
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -205,7 +224,50 @@ class ArticleAdmin(VersionAdmin):
             ),
         )
 
+    def changelist_view(self, request, extra_context=None):
+        context = {"has_recover_permission": self.has_recover_permission(request)}
+        return super().changelist_view(request, {**context, **(extra_context or {})})
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["has_history_permission"] = obj is not None and self.has_history_permission(
+            request, obj
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _readable_history(self, request, object_id):
+        """The article whose revisions the user may read, or a response saying why not."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            return None, self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_history_permission(request, article):
+            raise PermissionDenied
+        return article, None
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # Checked on the article as it is now. Reversion then rolls it back to the revision,
+        # which may predate the user's byline: the lookup must not ask again.
+        _article, refusal = self._readable_history(request, object_id)
+        if refusal:
+            return refusal
+        request.revision_is_readable = True
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recoverlist_view(self, request, extra_context=None):
+        if not self.has_recover_permission(request):
+            raise PermissionDenied
+        return super().recoverlist_view(request, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not self.has_recover_permission(request):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
+        _article, refusal = self._readable_history(request, object_id)
+        if refusal:
+            return refusal
         versions = Version.objects.get_for_object_reference(Article, unquote(object_id))
         action_list = [
             {
@@ -227,9 +289,9 @@ class ArticleAdmin(VersionAdmin):
 
     def compare_view(self, request, object_id):
         """Line-by-line differences between two saved revisions of an article."""
-        article = get_object_or_404(Article, pk=unquote(object_id))
-        if not self.has_view_or_change_permission(request, article):
-            raise PermissionDenied
+        article, refusal = self._readable_history(request, object_id)
+        if refusal:
+            return refusal
         versions = Version.objects.get_for_object(article)
         older = get_object_or_404(versions, pk=request.GET.get("from"))
         newer = get_object_or_404(versions, pk=request.GET.get("to"))
@@ -259,3 +321,19 @@ class ArticleAdmin(VersionAdmin):
                     {"field": Article._meta.get_field(name).verbose_name, "lines": lines}
                 )
         return changes
+
+
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "View on site" redirect. Its Location is the object's address, and an
+    article's address holds its slug: only for articles the user may read."""
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    model = content_type.model_class()
+    if model is not None and issubclass(model, Article):
+        readable = Article.objects.readable_by(request.user)
+        if not readable.filter(pk__in=_as_pk(object_id)).exists():
+            raise Http404
+    return shortcut(request, content_type_id, object_id)
+
+
+def _as_pk(object_id):
+    return [int(object_id)] if object_id.isdigit() else []

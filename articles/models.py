@@ -121,15 +121,24 @@ class ArticleQuerySet(models.QuerySet):
     def tagged(self, tag):
         return self.filter(tags=tag)
 
+    def written_by(self, user):
+        """Articles a user created or shares the byline of."""
+        return self.filter(_written_by(user))
+
+    def readable_by(self, user):
+        """Articles a user may open in the admin: all for editors; for everyone else, their own
+        and what readers can already see. Drafts, scheduled work and the history behind them
+        stay with their writers."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        live = Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(_written_by(user) | live)
+
     def editable_by(self, user):
         """Articles a user may edit: all for editors; reporters, their own unpublished ones."""
         if user.has_perm("articles.publish_article"):
             return self
-        return (
-            self.exclude(status=Article.Status.PUBLISHED)
-            .filter(Q(created_by=user) | Q(authors__user=user))
-            .distinct()
-        )
+        return self.exclude(status=Article.Status.PUBLISHED).written_by(user)
 
     def for_listing(self):
         """Everything a card shows, fetched in a fixed number of queries."""
@@ -196,6 +205,13 @@ class ArticleQuerySet(models.QuerySet):
             .annotate(rank=RawSQL(f"ts_rank({document}, {terms})", [query], FloatField()))
             .order_by("-rank", "-published_at", "-pk")
         )
+
+
+def _written_by(user):
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    bylined = Byline.objects.filter(author__user=user).values("article")
+    return Q(created_by=user) | Q(pk__in=bylined)
 
 
 class Article(models.Model):
@@ -366,12 +382,22 @@ class Article(models.Model):
             and self.published_at > timezone.now()
         )
 
+    def is_written_by(self, user):
+        if not user.is_authenticated:
+            return False
+        return self.created_by_id == user.pk or self.authors.filter(user=user).exists()
+
+    def is_readable_by(self, user):
+        if user.has_perm("articles.publish_article"):
+            return True
+        return self.is_published() or self.is_written_by(user)
+
     def is_editable_by(self, user):
         if user.has_perm("articles.publish_article"):
             return True
         if self.status == self.Status.PUBLISHED:
             return False
-        return self.created_by_id == user.pk or self.authors.filter(user=user).exists()
+        return self.is_written_by(user)
 
     def was_updated(self):
         return self.updated_at is not None and self.published_at is not None

@@ -1,5 +1,6 @@
 """Newsroom settings. Every value comes from the environment, with a default that runs locally."""
 
+import datetime
 import os
 import tempfile
 from pathlib import Path
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "reversion",
     "django_tasks_db",
+    "axes",
     "articles",
     "comments",
 ]
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a locked-out log-in into its own page
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -213,6 +216,24 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if _proxy_header := env("SECURE_PROXY_SSL_HEADER", default=""):
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 LOGIN_URL = "admin:login"
+
+# Log-in throttling (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failed log-ins for one
+# username from one address, that pair is refused, even with the right password, until
+# ADMIN_LOGIN_COOLOFF_MINUTES have passed without another try. Counted in the database, which
+# every worker shares; the address is read as for comments (TRUSTED_PROXY_COUNT).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "comments.rules.client_ip"
+AXES_LOCKOUT_CALLABLE = "articles.logins.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # the limit is on failures in a row
+AXES_DISABLE_ACCESS_LOG = True  # only failures are kept, not a record of every log-in
+AXES_VERBOSE = False  # no banner on every start; each failure is still logged
 
 # Publishing
 ARTICLE_PAGE_PARTS = ["comments.display.comment_area"]  # what other apps add to article pages

@@ -5,12 +5,15 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from articles.admin import view_on_site
 from articles.sitemaps import SITEMAPS
 
 # Errors outside a view; a database outage among them is a 503 (articles.views).
 handler500 = "articles.views.server_error"
 
 urlpatterns = [
+    # Ahead of the admin's own, which redirects any staff member to any object's address.
+    path("admin/r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(

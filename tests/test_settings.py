@@ -86,3 +86,17 @@ def test_a_task_lease_a_live_task_could_outlast_is_warned_about():
     assert result.returncode != 0
     assert "comments.W002" in result.stderr
     assert "COMMENTS_TASK_LEASE_SECONDS (300)" in result.stderr
+
+
+def test_the_log_in_limit_and_cool_off_come_from_the_environment():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()))",
+        ADMIN_LOGIN_FAILURE_LIMIT="8",
+        ADMIN_LOGIN_COOLOFF_MINUTES="45",
+    )
+
+    assert result.stdout.split() == ["8", "2700"]

@@ -75,8 +75,9 @@ class ArticleCommentPolicyAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
+        # Only what readers can see, and so comment on: drafts and embargoed work stay hidden.
         pending = Count("comments", filter=Q(comments__status=Comment.Status.PENDING))
-        return super().get_queryset(request).annotate(pending=pending)
+        return super().get_queryset(request).published().annotate(pending=pending)
 
     @admin.display(description=_("pending comments"), ordering="pending")
     def pending_comments(self, article):

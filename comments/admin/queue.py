@@ -167,11 +167,11 @@ class CommentAdmin(admin.ModelAdmin):
                erase_action(keep_text=True), erase_action(keep_text=False)]  # fmt: skip
     inlines = [ReportInline]
     editable_fields = ["name", "url", "body"]
-    readonly_fields = ["article", "parent", "status", "email", "reason_list", "akismet_label",
+    readonly_fields = ["article_link", "parent", "status", "email", "reason_list", "akismet_label",
                        "ip", "user_agent", "referrer", "user", "submitted_at", "checked_at",
                        "status_changed_at", "anonymized_at", "notified_at"]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["status", "article", "parent", "name", "email", "url", "body"]}),
+        (None, {"fields": ["status", "article_link", "parent", "name", "email", "url", "body"]}),
         (_("Why and how"), {"fields": ["reason_list", "akismet_label", "legal_hold"]}),
         (
             _("Request"),
@@ -231,7 +231,11 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("article"), ordering="article__title")
     def article_title(self, comment):
-        return Truncator(comment.article.title).chars(50)
+        return _public_link(comment.article, Truncator(comment.article.title).chars(50))
+
+    @admin.display(description=_("article"))
+    def article_link(self, comment):
+        return _public_link(comment.article, comment.article.title)
 
     @admin.display(description=_("author"))
     def author(self, comment):
@@ -370,6 +374,13 @@ def _is_ip(term):
     except ValueError:
         return False
     return True
+
+
+def _public_link(article, text):
+    """The article as readers see it; moderators have no way into the article admin."""
+    if not article.is_published():
+        return text
+    return format_html('<a href="{}">{}</a>', article.get_absolute_url(), text)
 
 
 def _history_link(text, query):

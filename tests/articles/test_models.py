@@ -151,6 +151,25 @@ def test_editable_by_and_is_editable_by_agree(reporter, senior_editor):
     assert timezone.now() > own_published.published_at
 
 
+def test_readable_by_and_written_by_agree_with_their_instance_twins(
+    reporter, senior_editor, moderator
+):
+    own_draft = ArticleFactory(draft=True, authors=[reporter.author])
+    created = ArticleFactory(draft=True, created_by=reporter)
+    others_draft = ArticleFactory(draft=True)
+    others_live = ArticleFactory()
+    others_scheduled = ArticleFactory(published_at=timezone.now() + datetime.timedelta(days=1))
+    articles = (own_draft, created, others_draft, others_live, others_scheduled)
+    for user in (reporter, senior_editor, moderator):
+        readable = set(Article.objects.readable_by(user))
+        written = set(Article.objects.written_by(user))
+        for article in articles:
+            assert (article in readable) is article.is_readable_by(user)
+            assert (article in written) is article.is_written_by(user)
+    assert set(Article.objects.readable_by(reporter)) == {own_draft, created, others_live}
+    assert set(Article.objects.readable_by(senior_editor)) == set(articles)
+
+
 def test_a_later_settings_change_does_not_move_the_updated_time_again():
     with time_machine.travel(NOW, tick=False):
         live = Article.objects.get(pk=ArticleFactory().pk)

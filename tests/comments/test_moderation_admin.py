@@ -536,15 +536,45 @@ def test_a_reporter_sees_no_queue_and_no_queue_summary(client, reporter):
     assert "Comment queue" not in client.get("/admin/").content.decode()
 
 
-def test_a_moderator_cannot_publish_or_edit_articles(client, mo, article):
+def test_a_moderator_cannot_open_publish_or_edit_articles(client, mo, article):
     article.unpublish()
 
-    listing = client.get("/admin/articles/article/").content.decode()
+    listing = client.get("/admin/articles/article/")
     client.post("/admin/articles/article/", {"action": "publish", "_selected_action": [article.pk]})
 
-    assert 'value="publish"' not in listing
-    assert client.get(f"/admin/articles/article/{article.pk}/change/").status_code == 200
+    assert listing.status_code == 403
+    assert client.get(f"/admin/articles/article/{article.pk}/change/").status_code == 403
     assert not Article.objects.get(pk=article.pk).is_published()
+
+
+def test_the_queue_and_the_comment_page_link_the_article_as_readers_see_it(client, mo, article):
+    comment = held_comment(article)
+    withdrawn = ArticleFactory(title="Withdrawn story")
+    on_withdrawn = held_comment(withdrawn)
+    withdrawn.unpublish()
+
+    queue = client.get(CHANGELIST).content.decode()
+    page = client.get(change_page(comment)).content.decode()
+
+    assert f'<a href="/articles/splash-pads/">{article.title}</a>' in queue
+    assert f'<a href="/articles/splash-pads/">{article.title}</a>' in page
+    assert "/admin/articles/" not in queue + page
+    # An article taken off the site is named, with nothing to follow.
+    assert "Withdrawn story" in client.get(change_page(on_withdrawn)).content.decode()
+    assert f"/articles/{withdrawn.slug}/" not in queue
+
+
+def test_the_comment_policies_list_only_articles_readers_can_see(client, mo, article):
+    ArticleFactory(draft=True, title="A draft scoop")
+    scheduled = ArticleFactory(title="An embargoed story")
+    scheduled.publish(at=timezone.now() + datetime.timedelta(days=1))
+    url = "/admin/comments/articlecommentpolicy/"
+
+    listing = client.get(url).content.decode()
+
+    assert article.title in listing
+    assert "A draft scoop" not in listing and "An embargoed story" not in listing
+    assert client.get(f"{url}{scheduled.pk}/change/").status_code == 302
 
 
 def test_the_admin_index_shows_the_queue_size_and_oldest_age(client, mo, article):

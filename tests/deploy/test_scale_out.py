@@ -7,13 +7,14 @@ import sys
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from gunicorn import version_info as gunicorn_version
 
 from articles.models import Article
 from tests.comments.conftest import held_comment
-from tests.deploy.conftest import ROOT, Server, approve, force_log_in, free_port
-from tests.factories import ArticleFactory
+from tests.deploy.conftest import PASSWORD, ROOT, Server, approve, force_log_in, free_port
+from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -88,3 +89,34 @@ def test_a_comment_approved_through_one_app_server_shows_through_the_other(app_s
     assert all("Boats are tied up at the quay." not in r.text for r in second)
     assert all("Boats are tied up at the quay." in r.text for r in after)
     assert all("Quietly retitled" in r.text for r in after)
+
+
+def post_log_in(client, username, password):
+    client.get("/admin/login/")
+    return client.post(
+        "/admin/login/?next=/admin/",
+        data={"username": username, "password": password, "next": "/admin/",
+              "csrfmiddlewaretoken": client.cookies["csrftoken"]},
+    )  # fmt: skip
+
+
+def test_failed_log_ins_through_one_app_server_lock_the_account_on_the_other(app_servers):
+    user = UserFactory(username="sam", is_staff=True)
+    # The app servers check passwords with the production hasher, not the tests' fast one.
+    user.password = PBKDF2PasswordHasher().encode(PASSWORD, "scaleoutsalt")
+    user.save(update_fields=["password"])
+    # Each log-in checks a production-strength hash: seconds on a busy machine.
+    first, second = (server.client(timeout=60) for server in app_servers)
+
+    before = post_log_in(second, "sam", PASSWORD)
+    second.cookies.clear()
+    failures = [post_log_in(first, "sam", "wrong").status_code
+                for _ in range(django_settings.AXES_FAILURE_LIMIT)]  # fmt: skip
+    after = post_log_in(second, "sam", PASSWORD)
+    first.close()
+    second.close()
+
+    assert before.status_code == 302
+    assert failures[:-1] == [200] * (len(failures) - 1) and failures[-1] == 429
+    assert after.status_code == 429
+    assert "Too many failed log-ins for this account from your address." in after.text
