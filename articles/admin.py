@@ -169,6 +169,15 @@ class ArticleAdmin(VersionAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """A new article's byline starts with the writer's own name, if they have a byline."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        author = getattr(request.user, "author", None)
+        adding = obj is None or obj.pk is None
+        if adding and isinstance(inline, BylineInline) and author is not None:
+            kwargs["initial"] = [{"author": author.pk}]
+        return kwargs
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance

@@ -18,8 +18,9 @@ def choose(page, select_id, search, option):
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def write_draft(page, author_name):
-    """Fill in the open "Add article" form as a reporter would, and save it."""
+def write_draft(page, author_name=None):
+    """Fill in the open "Add article" form as a reporter would, and save it; ``author_name``
+    is picked for the byline (without it, the byline is left as the form offers it)."""
     page.get_by_label("Headline").fill(HEADLINE)
     page.get_by_label("Headline").press("Tab")
     expect(page.get_by_label("Slug")).to_have_value(SLUG)  # filled in from the headline
@@ -29,7 +30,8 @@ def write_draft(page, author_name):
         ":::tip\nBuy a ten-trip card: it is cheaper and never expires.\n:::"
     )
     choose(page, "id_section", "City", "News » City")
-    choose(page, "id_bylines-0-author", author_name.split()[0], author_name)
+    if author_name:
+        choose(page, "id_bylines-0-author", author_name.split()[0], author_name)
     page.get_by_role("button", name="Save", exact=True).click()
 
 
@@ -50,6 +52,19 @@ def test_reporter_writes_a_draft_and_is_offered_no_way_to_publish_it(
     actions = page.get_by_role("combobox", name="Action").locator("option")
     expect(actions).to_contain_text(["Submit selected articles for review"])
     expect(actions.filter(has_text=re.compile("Publish|Unpublish"))).to_have_count(0)
+
+
+def test_a_reporters_first_draft_carries_their_byline_without_asking(
+    page, live_server, login, reporter, seeded
+):
+    login(page, "rita")
+    page.goto(f"{live_server.url}/admin/articles/article/add/")
+    expect(page.locator("#id_bylines-0-author + .select2")).to_contain_text("Rita Reporter")
+
+    write_draft(page)
+
+    expect(page.get_by_text("was added successfully")).to_be_visible()
+    assert list(Article.objects.get(slug=SLUG).authors.all()) == [reporter.author]
 
 
 def test_reporter_who_forces_the_published_status_into_the_form_is_refused(
