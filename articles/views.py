@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -234,3 +235,17 @@ class SearchView(ListView):
         context = super().get_context_data(query=self.query, **kwargs)
         params = urlencode({"q": self.query}) + "&"
         return {**context, "search_params": params, "page_range": page_range(context["page_obj"])}
+
+
+def bad_request(request, exception=None, *, problem=None, back_url=None):
+    """The site's 400 page (``handler400``), saying what was wrong when the caller knows.
+
+    A POST refused here was not read, so the page says that nothing was kept and that the text
+    cannot be shown again.
+    """
+    context = {
+        "problem": problem or _("The request could not be understood."),
+        "was_post": request.method == "POST",
+        "back_url": back_url,
+    }
+    return render(request, "400.html", context, status=400)

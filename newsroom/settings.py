@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, so its 400 page gets every header above, and before any view or the CSRF check.
+    "articles.middleware.ReadableRequestMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"

@@ -7,6 +7,8 @@ from django.views.generic import TemplateView
 
 from articles.sitemaps import SITEMAPS
 
+handler400 = "articles.views.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
