@@ -154,7 +154,7 @@ class ReadableRequestMiddleware:
             return self.get_response(request)
         # Nothing after us (the debug page, error reporters) may try to parse the body again.
         request._post, request._files = QueryDict(), MultiValueDict()
-        return bad_request(request, problem=problem)
+        return bad_request(request, problem=problem, unread=request.method == "POST")
 
     def problem(self, request):
         if getattr(request, "has_unreadable_content_type", False):

@@ -237,15 +237,15 @@ class SearchView(ListView):
         return {**context, "search_params": params, "page_range": page_range(context["page_obj"])}
 
 
-def bad_request(request, exception=None, *, problem=None, back_url=None):
+def bad_request(request, exception=None, *, problem=None, back_url=None, unread=False):
     """The site's 400 page (``handler400``), saying what was wrong when the caller knows.
 
-    A POST refused here was not read, so the page says that nothing was kept and that the text
-    cannot be shown again.
+    ``unread``: the request's form was refused unread, so the page says that nothing was kept
+    and that the text cannot be shown again.
     """
     context = {
         "problem": problem or _("The request could not be understood."),
-        "was_post": request.method == "POST",
+        "unread": unread,
         "back_url": back_url,
     }
     return render(request, "400.html", context, status=400)

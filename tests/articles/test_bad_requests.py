@@ -181,3 +181,4 @@ def test_djangos_own_bad_requests_get_the_sites_400_page(admin_client):
 
     assert response.status_code == 400
     assert "We couldn’t read that request" in response.content.decode()
+
