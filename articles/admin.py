@@ -15,7 +15,9 @@ from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from articles.changelist import CheckedListAdmin
 from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
+from articles.views import bad_request
 
 admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom admin")
@@ -23,7 +25,7 @@ admin.site.index_title = _("Newsroom desk")
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(CheckedListAdmin, admin.ModelAdmin):
     list_display = ["name", "job_title", "user"]
     search_fields = ["name", "job_title"]
     prepopulated_fields = {"slug": ["name"]}
@@ -31,7 +33,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(CheckedListAdmin, admin.ModelAdmin):
     list_display = ["name", "parent", "position"]
     list_editable = ["position"]
     list_select_related = ["parent"]
@@ -40,7 +42,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(CheckedListAdmin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -69,14 +71,14 @@ class RelatedPickInline(admin.TabularInline):
 
 
 @admin.register(SlugRedirect)
-class SlugRedirectAdmin(admin.ModelAdmin):
+class SlugRedirectAdmin(CheckedListAdmin, admin.ModelAdmin):
     list_display = ["old_slug", "article", "created_at"]
     search_fields = ["old_slug", "article__title"]
     autocomplete_fields = ["article"]
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(CheckedListAdmin, VersionAdmin):
     list_display = ["title", "status_label", "section", "byline", "published_at", "preview_link"]
     list_filter = ["status", "section", "authors", "published_at", "comment_policy"]
     list_select_related = ["section__parent"]
@@ -298,12 +300,15 @@ class ArticleAdmin(VersionAdmin):
 
     def compare_view(self, request, object_id):
         """Line-by-line differences between two saved revisions of an article."""
-        article, refusal = self._readable_history(request, object_id)
-        if refusal:
-            return refusal
+        article, missing = self._readable_history(request, object_id)
+        if missing:  # a wrong or unknown id: there is nothing to compare
+            raise Http404(_("There is no article with that ID."))
         versions = Version.objects.get_for_object(article)
-        older = get_object_or_404(versions, pk=request.GET.get("from"))
-        newer = get_object_or_404(versions, pk=request.GET.get("to"))
+        chosen = [request.GET.get("from", ""), request.GET.get("to", "")]
+        if not all(pk.isascii() and pk.isdigit() for pk in chosen):
+            problem = _("Choose two revisions to compare, one in each column.")
+            return bad_request(request, problem=problem, back_url="../")
+        older, newer = (get_object_or_404(versions, pk=pk) for pk in chosen)
         if older.revision.date_created > newer.revision.date_created:
             older, newer = newer, older
         context = {

@@ -1,19 +1,28 @@
-"""Delivering reader pages: compression, the whole-page cache in front of the views, and a 503
-while the database is unavailable."""
+"""Delivering pages: compression, the whole-page cache in front of the views, a 503 while
+the database is unavailable, and a 400 for a request the site cannot read before any view
+sees it."""
 
+import codecs
 import hashlib
 import math
 import re
 import time
+from urllib.parse import parse_qsl
 
 import brotli
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_bytes_from_wsgi
+from django.http import HttpResponse, QueryDict, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
 
 from articles import caching
+from articles.views import bad_request
 
 ACCEPTS_BROTLI = re.compile(r"\bbr\b")
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -134,3 +143,100 @@ class PageCacheMiddleware:
             response[header] = value
         response["Content-Length"] = str(len(stored["content"]))
         return response
+
+
+BAD_CONTENT_TYPE = _("The request’s Content-Type header could not be read.")
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+NOT_UTF8 = _("This site reads requests in UTF-8 only, and this one was sent as “%(charset)s”.")
+UNDECODABLE = _("Part of the request is not valid UTF-8 text, so it could not be read.")
+TOO_MANY_PARAMETERS = _("The address has too many parameters to read.")
+NUL_IN_ADDRESS = _("The address contains a NUL character, which nothing on this site can hold.")
+UNREADABLE_FORM = _("The form data could not be read: it is too large, has too many fields, "
+                    "or is not in a format the site understands.")  # fmt: skip
+
+
+class ReadableRequestMiddleware:
+    """Refuse, with a 400 page that says why, a request whose text the site cannot read.
+
+    The site speaks UTF-8 only: a request declaring another charset, a query string or form
+    body that is not UTF-8 once percent-decoded, a NUL character in the query string (PostgreSQL
+    can neither store nor compare one), or a form body Django cannot parse is answered here,
+    before any view or the CSRF check reads it. NUL characters in form fields are left to the
+    forms, which refuse them field by field and give the reader's text back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = self.problem(request)
+        if problem is None:
+            return self.get_response(request)
+        # Nothing after us (the debug page, error reporters) may try to parse the body again.
+        request._post, request._files = QueryDict(), MultiValueDict()
+        return bad_request(request, problem=problem, unread=request.method == "POST")
+
+    def problem(self, request):
+        if getattr(request, "has_unreadable_content_type", False):
+            return BAD_CONTENT_TYPE
+        charset = request.content_params.get("charset")
+        if charset is not None and not is_utf8(charset):
+            return NOT_UTF8 % {"charset": charset[:40]}
+        fields = form_fields(get_bytes_from_wsgi(request.META, "QUERY_STRING", ""))
+        if fields is None:
+            return UNDECODABLE
+        if len(fields) > settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:
+            return TOO_MANY_PARAMETERS
+        if any("\x00" in key + value for key, value in fields):
+            return NUL_IN_ADDRESS
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            return self.body_problem(request)
+        return None
+
+    def body_problem(self, request):
+        try:
+            is_urlencoded = request.content_type != "multipart/form-data"
+            if is_urlencoded and form_fields(request.body) is None:
+                return UNDECODABLE
+            request.POST  # noqa: B018 (parse now, while a failure can still be answered here)
+        except (BadRequest, RequestDataTooBig, TooManyFieldsSent, MultiPartParserError,
+                UnreadablePostError):  # fmt: skip
+            return UNREADABLE_FORM
+        return None
+
+
+def is_utf8(charset):
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def form_fields(raw):
+    """The ``(name, value)`` pairs of a query string or urlencoded body, decoded strictly as
+    UTF-8 (the bytes of a lone surrogate are not UTF-8), or None when they are not UTF-8."""
+    try:
+        return parse_qsl(raw.decode(), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+class ReadableRequest(WSGIRequest):
+    """Django's WSGI request, except that a Content-Type header Django cannot parse is left for
+    ReadableRequestMiddleware to refuse: Django raises while building the request, before any
+    middleware or error handler runs, and the server answers 500."""
+
+    has_unreadable_content_type = False
+
+    def _set_content_type_params(self, meta):
+        try:
+            super()._set_content_type_params(meta)
+        except BadRequest:
+            self.content_type, self.content_params = "", {}
+            self.has_unreadable_content_type = True
+
+
+class ReadableRequestHandler(WSGIHandler):
+    """The WSGI application (``newsroom.wsgi``), building ReadableRequests."""
+
+    request_class = ReadableRequest

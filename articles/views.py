@@ -15,6 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
@@ -276,3 +277,17 @@ def server_error(request):
     if is_database_outage(sys.exc_info()[1]):
         return database_unavailable(request)
     return defaults.server_error(request)
+
+
+def bad_request(request, exception=None, *, problem=None, back_url=None, unread=False):
+    """The site's 400 page (``handler400``), saying what was wrong when the caller knows.
+
+    ``unread``: the request's form was refused unread, so the page says that nothing was kept
+    and that the text cannot be shown again.
+    """
+    context = {
+        "problem": problem or _("The request could not be understood."),
+        "unread": unread,
+        "back_url": back_url,
+    }
+    return render(request, "400.html", context, status=400)

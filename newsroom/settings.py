@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, so its 400 page gets every header above, and before any view or the CSRF check.
+    "articles.middleware.ReadableRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a locked-out log-in into its own page
 ]
 

@@ -10,6 +10,7 @@ from articles.sitemaps import SITEMAPS
 
 # Errors outside a view; a database outage among them is a 503 (articles.views).
 handler500 = "articles.views.server_error"
+handler400 = "articles.views.bad_request"
 
 urlpatterns = [
     # Ahead of the admin's own, which redirects any staff member to any object's address.

@@ -9,11 +9,12 @@ update them (and bulk ``update()`` calls bypass the verbs); PostgreSQL's planner
 cheap but wrong for small, filtered views such as "awaiting spam check".
 """
 
-from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
+
+from articles.changelist import CheckedChangeList
 
 CAP = 1000
 
@@ -50,7 +51,7 @@ class CappedPaginator(Paginator):
         return self.object_list.order_by()[: CAP + 1].count()
 
 
-class CappedChangeList(ChangeList):
+class CappedChangeList(CheckedChangeList):
     """The changelist, with its capped count as shown in the pagination and the actions bar."""
 
     @property

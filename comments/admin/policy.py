@@ -6,19 +6,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from articles.changelist import CheckedListAdmin
 from comments.admin.queue import changelist_url
 from comments.models import ArticleCommentPolicy, Comment, PurgeLog, Rule
 
 
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(CheckedListAdmin, admin.ModelAdmin):
     list_display = ["value", "kind", "note", "created_at"]
     list_filter = ["kind"]
     search_fields = ["value", "note"]
 
 
 @admin.register(PurgeLog)
-class PurgeLogAdmin(admin.ModelAdmin):
+class PurgeLogAdmin(CheckedListAdmin, admin.ModelAdmin):
     list_display = ["ran_at", "kind", "spam", "blatant", "removed", "replies_kept",
                     "anonymized", "on_legal_hold"]  # fmt: skip
     list_filter = ["kind"]
@@ -58,7 +59,7 @@ Policy = ArticleCommentPolicy.CommentPolicy
 
 
 @admin.register(ArticleCommentPolicy)
-class ArticleCommentPolicyAdmin(admin.ModelAdmin):
+class ArticleCommentPolicyAdmin(CheckedListAdmin, admin.ModelAdmin):
     """Moderators open, close and pre-moderate comments per article, and nothing else."""
 
     list_display = ["title", "section", "published_at", "pending_comments", "comment_policy"]

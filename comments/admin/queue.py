@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from articles.changelist import CheckedListAdmin
 from articles.models import Article
 from comments.admin import timeline
 from comments.admin.actions import (
@@ -141,7 +142,7 @@ class ReportInline(admin.TabularInline):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
     list_display = ["excerpt", "article_title", "author", "reason_list", "akismet_label", "age"]
     list_display_links = ["excerpt"]
     list_filter = [

@@ -289,6 +289,44 @@ def test_staff_without_article_permissions_cannot_compare_revisions(client):
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize(
+    "query", ["", "from=x&to=y", "from=1", "from=1&to=2%C2%B2", "from=-1&to=1"]
+)
+def test_comparing_without_two_revision_ids_says_to_choose_two(client, senior_editor, query):
+    article = ArticleFactory()
+    client.force_login(senior_editor)
+
+    response = client.get(f"/admin/articles/article/{article.pk}/history/compare/?{query}")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose two revisions to compare, one in each column." in html
+    assert '<a href="../">' in html
+
+
+@pytest.mark.parametrize("object_id", ["abc", "1.5", "99999999999999999999999"])
+def test_comparing_revisions_of_an_article_id_that_cannot_exist_is_not_found(
+    client, senior_editor, object_id
+):
+    client.force_login(senior_editor)
+
+    response = client.get(f"/admin/articles/article/{object_id}/history/compare/?from=1&to=2")
+
+    assert response.status_code == 404
+
+
+def test_comparing_a_revision_that_does_not_exist_is_not_found(client, senior_editor):
+    article = ArticleFactory()
+    client.force_login(senior_editor)
+
+    response = client.get(
+        f"/admin/articles/article/{article.pk}/history/compare/",
+        {"from": 99999999999999999999999, "to": 1},
+    )
+
+    assert response.status_code == 404
+
+
 def test_senior_editor_manages_authors_sections_and_tags_but_reporter_does_not(
     client, senior_editor, reporter
 ):

@@ -89,8 +89,8 @@ def test_full_text_search_uses_the_gin_index_on_the_stored_vector(client):
 
 @pytest.mark.parametrize(
     "hostile",
-    ["ferry\x00", "!(&|" * 2000, "-" * 5000 + "ferry", '"' * 999, "ferry <script>", "a" * 100_000],
-    ids=["nul", "operators", "dashes", "quotes", "markup", "huge"],
+    ["!(&|" * 2000, "-" * 5000 + "ferry", '"' * 999, "ferry <script>", "a" * 100_000],
+    ids=["operators", "dashes", "quotes", "markup", "huge"],
 )
 def test_hostile_search_strings_get_a_page_not_an_error(client, hostile):
     ArticleFactory(title="Ferry timetable changes")
@@ -99,6 +99,14 @@ def test_hostile_search_strings_get_a_page_not_an_error(client, hostile):
 
     assert response.status_code == 200
     assert "<script>" not in response.content.decode().split("<main")[1]
+
+
+def test_a_search_with_a_nul_character_is_refused_as_unreadable(client):
+    # No text on the site can hold one, so the site's 400 page answers before the search runs.
+    response = client.get("/search/", {"q": "ferry\x00"})
+
+    assert response.status_code == 400
+    assert "The address contains a NUL character" in response.content.decode()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="Search syntax is PostgreSQL's.")
