@@ -78,6 +78,9 @@ def test_a_keyboard_user_posts_a_comment_and_a_reply_with_focus_always_visible(
     expect(page).to_have_url(POSTED)
     comment = Comment.objects.get(body__startswith="Typed without a mouse")
     expect(page).to_have_url(f"{url}#comment-{comment.pk}")
+    # Sequential focus starts from the #comment target once the page has loaded and scrolled.
+    page.wait_for_load_state("load")
+    expect(page.locator(f"#comment-{comment.pk}")).to_be_in_viewport()
 
     # Back up from the new comment (it has no Reply link while held) to an earlier one.
     reply = tab_until(page, starts_with("Reply to "), key="Shift+Tab")
