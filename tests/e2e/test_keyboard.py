@@ -46,6 +46,13 @@ def tab_until(page, wanted, key="Tab"):
     raise AssertionError(f"{key} never reached the element wanted.")
 
 
+def settled(page, target):
+    """After a navigation to ``#target``: sequential focus starts from it once it is shown."""
+    page.wait_for_load_state("load")
+    expect(page.locator(target)).to_be_in_viewport()
+    page.evaluate("() => new Promise(requestAnimationFrame)")
+
+
 def is_named(name):
     return lambda state: state["name"] == name
 
@@ -78,14 +85,13 @@ def test_a_keyboard_user_posts_a_comment_and_a_reply_with_focus_always_visible(
     expect(page).to_have_url(POSTED)
     comment = Comment.objects.get(body__startswith="Typed without a mouse")
     expect(page).to_have_url(f"{url}#comment-{comment.pk}")
-    # Sequential focus starts from the #comment target once the page has loaded and scrolled.
-    page.wait_for_load_state("load")
-    expect(page.locator(f"#comment-{comment.pk}")).to_be_in_viewport()
+    settled(page, f"#comment-{comment.pk}")
 
     # Back up from the new comment (it has no Reply link while held) to an earlier one.
     reply = tab_until(page, starts_with("Reply to "), key="Shift+Tab")
     page.keyboard.press("Enter")
     expect(page.locator("#respond-heading")).to_have_text(reply["name"])
+    settled(page, "#respond")
 
     tab_until(page, is_named("id_name"))
     fill_in_comment(page, "And this reply too, with Tab and Space alone.")
