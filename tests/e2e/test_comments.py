@@ -98,3 +98,48 @@ def test_a_reader_reports_a_comment_from_its_own_page(
         "Thank you. A moderator will look at this comment."
     )
     assert target.reports.get().reason == "off_topic"
+
+
+FOCUSED_ALERT = """() => {
+  const element = document.activeElement;
+  const box = element.getBoundingClientRect();
+  return element.getAttribute("role") === "alert"
+    && box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+def test_a_refused_comment_lands_on_the_form_with_the_error_announced_and_a_refresh_resends_nothing(
+    page, live_server, discussion
+):
+    url = f"{live_server.url}{discussion.get_absolute_url()}"
+    page.goto(url)
+    before = Comment.objects.count()
+    page.locator("#id_email").fill("juniper.vale@example.net")
+    page.locator("#id_body").fill("Forgot my name, kept my words.")
+    page.locator(".comment-form button[type=submit]").click()
+
+    expect(page.locator(".form-errors")).to_be_focused()
+    assert page.evaluate(FOCUSED_ALERT)
+    expect(page).to_have_url(url)  # the article's address, not the form's
+    expect(page.locator("#id_body")).to_have_value("Forgot my name, kept my words.")
+
+    page.reload()
+
+    expect(page).to_have_url(url)
+    expect(page.locator("#id_body")).to_have_value("Forgot my name, kept my words.")
+    assert Comment.objects.count() == before
+
+
+def test_without_javascript_a_refused_comment_still_lands_on_its_focused_error(
+    browser, live_server, discussion
+):
+    page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(f"{live_server.url}{discussion.get_absolute_url()}")
+    page.locator("#id_body").fill("No name, no address.")
+    page.locator(".comment-form button[type=submit]").click()
+
+    expect(page.locator(".form-errors")).to_be_focused()
+    assert page.evaluate(FOCUSED_ALERT)
+    assert page.url.endswith(f"/comments/post/{discussion.pk}/")
+    expect(page.locator("#id_body")).to_have_value("No name, no address.")
+    page.context.close()
