@@ -1,5 +1,3 @@
-import difflib
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
@@ -15,6 +13,7 @@ from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from articles import revisions
 from articles.changelist import CheckedListAdmin
 from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
 from articles.views import bad_request
@@ -91,7 +90,6 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
     readonly_fields = ["updated_at", "preview_link"]
     object_history_template = "admin/articles/article/object_history.html"
     change_list_template = "admin/articles/article/change_list.html"
-    compared_fields = ["title", "slug", "dek", "body", "closing_question", "status", "published_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "body", "closing_question", "section", "tags"]}),
         (_("Image"), {"fields": ["image", "image_alt", "image_caption"]}),
@@ -318,23 +316,9 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
             "title": _("Compare revisions of “%(title)s”") % {"title": article.title},
             "older": older,
             "newer": newer,
-            "changes": self._field_changes(older.field_dict, newer.field_dict),
+            "changes": revisions.changes(older, newer),
         }
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
-
-    def _field_changes(self, old, new):
-        changes = []
-        for name in self.compared_fields:
-            before, after = str(old.get(name) or ""), str(new.get(name) or "")
-            if before != after:
-                diff = difflib.unified_diff(
-                    before.splitlines(), after.splitlines(), lineterm="", n=2
-                )
-                lines = [line for line in diff if not line.startswith(("---", "+++"))]
-                changes.append(
-                    {"field": Article._meta.get_field(name).verbose_name, "lines": lines}
-                )
-        return changes
 
 
 def view_on_site(request, content_type_id, object_id):

@@ -98,18 +98,28 @@ def posters():
 
 
 class Client:
-    """HTTP from one source address; a new connection per request, as many browsers would."""
+    """HTTP from one source address; a new connection per request, as many browsers would.
+
+    It keeps the cookies the site sets (the reader's held comments), as a browser does.
+    """
 
     def __init__(self, port, ip):
         self.port, self.ip = port, ip
+        self.cookies = {}
 
     def request(self, method, path, body=None, headers=None):
         connection = http.client.HTTPConnection(
             "127.0.0.1", self.port, timeout=60, source_address=(self.ip, 0)
         )
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:
-            connection.request(method, path, body, headers or {})
+            connection.request(method, path, body, headers)
             response = connection.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _sep, value = header.split(";", 1)[0].partition("=")
+                self.cookies[name.strip()] = value.strip()
             return response.status, response.getheader("Location", ""), response.read()
         finally:
             connection.close()
@@ -119,6 +129,8 @@ class Client:
 class Form:
     action: str
     timestamp: str
+    page: str = ""
+    ready_at: float = 0.0  # a form is used once: the next one is taken after a 302
 
 
 def read_form(client, article_path):
@@ -128,10 +140,11 @@ def read_form(client, article_path):
     timestamp = re.search(r'name="timestamp" value="([^"]+)"', page)
     if status != 200 or not action or not timestamp:
         raise ServiceError(f"no comment form at {article_path} (HTTP {status})")
-    return Form(action[1], timestamp[1])
+    return Form(action[1], timestamp[1], article_path, time.time() + MIN_SUBMIT_SECONDS + 0.2)
 
 
 def send(client, form, post):
+    sleep_until(form.ready_at)  # a person takes a few seconds to write a comment
     fields = {"name": f"Load Reader {post.poster}", "email": post.email, "url": "",
               "body": post.body, "timestamp": form.timestamp, "parent": "",
               "homepage": ""}  # fmt: skip
@@ -147,6 +160,9 @@ def send(client, form, post):
     except (OSError, http.client.HTTPException) as error:
         post.error = repr(error)
     post.received = time.time()
+    if post.status == 302:  # as a browser would: the next comment is sent from a new form
+        fresh = read_form(client, form.page)
+        form.timestamp, form.ready_at = fresh.timestamp, fresh.ready_at
     return post
 
 

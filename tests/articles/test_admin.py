@@ -380,3 +380,46 @@ def test_restoring_a_revision_keeps_every_address_that_was_live_redirecting(clie
     assert client.get("/articles/first-address/").status_code == 200
     moved = client.get("/articles/second-address/")
     assert (moved.status_code, moved["Location"]) == (301, "/articles/first-address/")
+
+
+def test_the_comparison_names_values_shows_faqs_tags_bylines_and_seconds_without_markers(
+    client, senior_editor
+):
+    from reversion.models import Version
+
+    client.force_login(senior_editor)
+    section = SectionFactory()
+    client.post(
+        ADD_URL,
+        article_form(
+            section,
+            senior_editor.author,
+            body=(
+                body := "\n\n".join(["One.", "Two.", "Three.", "Four.", "Five.", "Six.", "Seven."])
+            ),
+        ),
+    )
+    article = Article.objects.get()
+    other = AuthorFactory(name="Second Writer")
+    url = f"/admin/articles/article/{article.pk}/change/"
+    client.post(url, change_form(
+        article, body=body.replace("One.", "One, changed.").replace("Seven.", "Seven, changed."),
+        status="in_review", **{"bylines-TOTAL_FORMS": "2", "bylines-1-author": other.pk,
+                               "bylines-1-position": "1", "faqs-TOTAL_FORMS": "1",
+                               "faqs-0-question": "Is it late?", "faqs-0-answer": "No.",
+                               "faqs-0-position": "0"}))  # fmt: skip
+    newer, older = Version.objects.get_for_object(article)
+
+    html = client.get(
+        f"/admin/articles/article/{article.pk}/history/compare/",
+        {"from": older.pk, "to": newer.pk},
+    ).content.decode()
+
+    assert '<span class="diff-removed">-Draft</span>' in html
+    assert '<span class="diff-added">+In review</span>' in html
+    assert '<span class="diff-added">+Second Writer</span>' in html
+    assert "Frequently asked questions" in html and "+Is it late?" in html
+    assert '<span class="diff-gap">…</span>' in html
+    assert "@@" not in html
+    assert older.revision.date_created.strftime("%H:%M:%S") in html
+    assert '<ol class="breadcrumbs">' in html
