@@ -197,6 +197,13 @@ class CommentAdmin(admin.ModelAdmin):
         open_reports = Prefetch("reports", Report.objects.open(), to_attr="open_reports")
         return super().get_queryset(request).prefetch_related(open_reports)
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_use_desk": self.has_change_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
     def get_changelist(self, request, **kwargs):
         return CappedChangeList
 

@@ -107,7 +107,13 @@ def test_the_spam_queue_offers_not_spam_instead_of_approve(client, mo, fake_akis
 
     assert f'data-comment="{comment.pk}"' in html
     assert 'data-key="n"' in html and 'data-key="a"' not in html
-    assert "Akismet says spam (Spam)" in html or "Spam" in html
+    assert "<dt>Akismet</dt><dd>Spam</dd>" in html
+
+
+def test_the_queue_links_to_the_desk_for_moderators_only(client, mo, senior_editor):
+    assert f'href="{DESK}"' in client.get("/admin/comments/comment/").content.decode()
+    client.force_login(senior_editor)
+    assert DESK not in client.get("/admin/").content.decode()
 
 
 def test_an_empty_queue_says_there_is_nothing_to_decide(client, mo, article):
@@ -376,7 +382,7 @@ def test_queue_health_counts_the_queue_and_the_decisions(moderator, second_moder
         old = held_comment(article)
     with time_machine.travel(now - datetime.timedelta(days=8), tick=False):
         old.approve(by=moderator)  # outside the week: not in the median
-    waits = [datetime.timedelta(hours=h) for h in (1, 2, 6)]
+    waits = [datetime.timedelta(hours=h) for h in (1, 5, 6)]
     for hours, by in zip(waits, [moderator, second_moderator, moderator], strict=True):
         with time_machine.travel(now - datetime.timedelta(days=1) - hours, tick=False):
             comment = held_comment(article)
@@ -387,15 +393,16 @@ def test_queue_health_counts_the_queue_and_the_decisions(moderator, second_moder
         today = held_comment(article)
     with time_machine.travel(now - datetime.timedelta(hours=1), tick=False):
         today.remove(by=second_moderator)
-        today.restore(by=second_moderator)
         held_comment(article).approve()  # no moderator: not a decision
+    with time_machine.travel(now - datetime.timedelta(minutes=10), tick=False):
+        today.restore(by=second_moderator)  # not its first decision: not in the median
 
     figures = health.queue_health(now)
 
     assert figures.pending == 2 and figures.oldest == waiting.submitted_at
     assert figures.decisions_today == [("max", 2)]
-    # The first decisions of the week: after 1, 2, 6 hours, and (today's) 2 hours.
-    assert figures.median_wait == datetime.timedelta(hours=2)
+    # The first decisions of the week: after 1, 5 and 6 hours, and (today's) 2 hours.
+    assert figures.median_wait == datetime.timedelta(hours=3, minutes=30)
 
 
 def test_the_admin_index_and_the_desk_show_the_queue_health(client, mo, article):
