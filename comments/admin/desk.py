@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -137,7 +136,10 @@ def decide_view(request, modeladmin, pk):
 
 def _refuse(modeladmin, request, queue, pk, error):
     """The same comment again, saying what is missing (400: nothing was decided)."""
-    comment = get_object_or_404(queue.comments(), pk=pk)
+    comment = queue.comments().select_related("article", "parent").filter(pk=pk).first()
+    if comment is None:  # decided meanwhile, or never there: nothing to show it with
+        messages.warning(request, gettext("That comment is no longer in this queue."))
+        return _to_desk(queue)
     return render_desk(modeladmin, request, queue, comment, error=error, status=400)
 
 
@@ -249,8 +251,11 @@ def held_for(comment):
 
 
 def commenter_line(comment):
-    """The commenter's record from their e-mail address: counts per status and first seen."""
-    theirs = Comment.objects.from_commenter(comment.email)
+    """The commenter's record from their e-mail address: counts per status and first seen.
+
+    Exact matches, through the e-mail index (the comment form stores addresses in lower case).
+    """
+    theirs = Comment.objects.filter(email=comment.email)
     counts = dict(theirs.values_list("status").annotate(n=Count("pk")).order_by())
     first = theirs.aggregate(first=Min("submitted_at"))["first"]
     return {

@@ -49,6 +49,7 @@ class ClaimQuerySet(models.QuerySet):
                     claimed_by=None, claimed_until=None
                 )
                 return self.model.objects.select_related("article", "parent").get(pk=pk)
+        self.model.objects.filter(claimed_by=by).release(by)  # nothing left: hold nothing
         return None
 
     def release(self, by):

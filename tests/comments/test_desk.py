@@ -125,11 +125,10 @@ def test_an_empty_queue_says_there_is_nothing_to_decide(client, mo, article):
     assert "Nothing to decide" in response.content.decode()
 
 
-@pytest.mark.parametrize("persona", ["reporter", "senior_editor"])
-def test_staff_without_the_change_permission_on_comments_get_403(client, persona, request):
-    client.force_login(request.getfixturevalue(persona))
-
-    assert client.get(DESK).status_code == 403
+def test_staff_without_the_change_permission_on_comments_get_403(client, reporter, senior_editor):
+    for user in (reporter, senior_editor):
+        client.force_login(user)
+        assert client.get(DESK).status_code == 403
 
 
 def test_a_reporter_cannot_decide_at_the_desk(client, reporter, article):
@@ -433,3 +432,24 @@ def test_the_desk_page_costs_the_same_queries_however_long_the_queue(
     held_queue(article, 40)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(DESK)
+
+
+def test_a_missing_reason_on_a_comment_decided_meanwhile_says_so_rather_than_404(
+    client, mo, second_moderator, article
+):
+    (comment,) = held_queue(article, 1)
+    decide(client_for(second_moderator), comment, "approve")
+
+    response = decide(client, comment, "remove")
+
+    assert response.status_code == 302
+    assert "no longer in this queue" in client.get(response["Location"]).content.decode()
+
+
+def test_a_moderator_with_nothing_left_to_decide_holds_no_claim(client, mo, article):
+    (comment,) = held_queue(article, 1)
+    client.get(DESK)
+    decide(client, comment, "approve")
+    client.get(DESK)  # the queue is empty now
+
+    assert not Comment.objects.filter(claimed_by=mo).exists()

@@ -130,3 +130,25 @@ def test_the_desk_has_no_wcag_22_aa_violations(
     press(page, "a")
     expect(page.locator("#desk-empty")).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_the_desk_works_without_javascript(browser, live_server, login, moderator, article):
+    first, second = held(article, 2)
+    page = browser.new_context(java_script_enabled=False).new_page()
+    login(page, "mo")
+    page.goto(f"{live_server.url}{DESK}")
+
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator("#desk-comment")).to_have_attribute("data-comment", str(second.pk))
+    page.get_by_role("button", name="Remove").click()  # no reason: the browser asks for one
+    expect(page.locator("#desk-comment")).to_have_attribute("data-comment", str(second.pk))
+    page.get_by_label("Abuse").check()
+    page.get_by_role("button", name="Remove").click()
+    expect(page.locator("#desk-empty")).to_be_visible()
+
+    page.context.close()
+    assert dict(Comment.objects.values_list("pk", "removal_reason")) == {
+        first.pk: "",
+        second.pk: "abuse",
+    }
+    assert Comment.objects.get(pk=first.pk).is_approved()
