@@ -190,6 +190,17 @@ def evaluate(article, data, ip, user):
     return Outcome([str(reason) for reason in found])
 
 
+def rules_matching(comment):
+    """The moderators' rules this comment matches now, per reason: what the desk shows as the
+    rule that fired (rules may have changed since it was posted)."""
+    texts = [comment.name, comment.email, comment.url, comment.body]
+    found = {}
+    for rule in Rule.objects.filter(kind__in=comment.reasons):
+        if _matches(rule, texts, comment.email, comment.ip or ""):
+            found.setdefault(rule.kind, []).append(rule.value)
+    return found
+
+
 def _matches(rule, texts, email, ip):
     if rule.kind in (Rule.Kind.DISALLOWED_WORD, Rule.Kind.HOLD_WORD):
         pattern = word_pattern(rule.value)

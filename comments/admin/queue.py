@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from articles.changelist import CheckedListAdmin
 from articles.models import Article
-from comments.admin import timeline
+from comments.admin import desk, timeline
 from comments.admin.actions import (
     CHANGELIST,
     MOVE_ACTIONS,
@@ -198,6 +198,13 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
         open_reports = Prefetch("reports", Report.objects.open(), to_attr="open_reports")
         return super().get_queryset(request).prefetch_related(open_reports)
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_use_desk": self.has_change_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
     def get_changelist(self, request, **kwargs):
         return CappedChangeList
 
@@ -303,12 +310,32 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("desk/", view(self.desk_view), name="comments_comment_desk"),
+            path("desk/<int:pk>/decide/", view(self.desk_decide_view),
+                 name="comments_comment_desk_decide"),
+            path("desk/undo/", view(self.desk_undo_view), name="comments_comment_desk_undo"),
+            path("desk/unskip/", view(self.desk_unskip_view),
+                 name="comments_comment_desk_unskip"),
             path("<int:pk>/moderate/<str:move>/", view(self.moderate_view),
                  name="comments_comment_moderate"),
             path("<int:pk>/commenter/<str:move>/", view(self.commenter_view),
                  name="comments_comment_commenter"),
             *super().get_urls(),
         ]  # fmt: skip
+
+    # The desk (comments/admin/desk.py): GET shows the next comment, decisions are POSTs.
+
+    def desk_view(self, request):
+        return desk.desk_view(request, self)
+
+    def desk_decide_view(self, request, pk):
+        return require_POST(desk.decide_view)(request, self, pk)
+
+    def desk_undo_view(self, request):
+        return require_POST(desk.undo_view)(request, self)
+
+    def desk_unskip_view(self, request):
+        return require_POST(desk.unskip_view)(request, self)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         comment = self.get_object(request, object_id)

@@ -5,7 +5,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import Comment, CommentEvent, Reason, Report
+from comments.models import Comment, CommentEvent, Reason, RemovalReason, Report
 
 LABELS = {
     "reason": _("Reason"),
@@ -26,6 +26,14 @@ LABELS = {
     "reports": _("Reports closed"),
     "before": _("Before"),
     "after": _("After"),
+    "undone": _("Decision undone"),
+}
+# What a "reason" code means depends on the event: a reader's report, a moderator's take-down,
+# or (otherwise) why the comment was held.
+REASON_CHOICES = {
+    CommentEvent.Kind.REPORTED: Report.Reason,
+    CommentEvent.Kind.REMOVED: RemovalReason,
+    CommentEvent.Kind.MARKED_SPAM: RemovalReason,
 }
 SENT_AS = {"spam": _("spam"), "ham": _("not spam")}
 
@@ -54,8 +62,9 @@ def _value(event, key, value):
     if key == "reasons":
         return ", ".join(_reason(r) for r in value)
     if key == "reason":
-        choices = Report.Reason if event.kind == CommentEvent.Kind.REPORTED else Reason
-        return _label(choices, value)
+        return _label(REASON_CHOICES.get(event.kind, Reason), value)
+    if key == "undone":
+        return _label(CommentEvent.Kind, value)
     if key == "verdict":
         return _label(Comment.Akismet, value)
     if key == "previous":

@@ -1,8 +1,11 @@
 """Comments and what surrounds them; import everything from here (``comments.models``)."""
 
 from comments.models.comment import SPAM_REASONS, Comment, CommentQuerySet, Reason, retry_delay
+from comments.models.desk import CLAIM_FOR, RemovalReason
 from comments.models.moderation import ArticleCommentPolicy, Rule
 from comments.models.records import (
+    DECISION_KINDS,
+    STATUS_KINDS,
     CommentEvent,
     CommentReason,
     PurgeLog,
@@ -11,6 +14,9 @@ from comments.models.records import (
 )
 
 __all__ = [
+    "CLAIM_FOR",
+    "DECISION_KINDS",
+    "STATUS_KINDS",
     "SPAM_REASONS",
     "ArticleCommentPolicy",
     "Comment",
@@ -19,6 +25,7 @@ __all__ = [
     "CommentQuerySet",
     "PurgeLog",
     "Reason",
+    "RemovalReason",
     "Report",
     "ReportQuerySet",
     "Rule",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.markup import render_comment
 from articles.models import Article
+from comments.models.desk import ClaimQuerySet, RemovalReason
 from comments.models.records import CommentEvent, CommentReason
 
 
@@ -34,7 +35,7 @@ class Reason(models.TextChoices):
 SPAM_REASONS = {Reason.DISALLOWED_WORD, Reason.DISALLOWED_EMAIL, Reason.DISALLOWED_IP}
 
 
-class CommentQuerySet(models.QuerySet):
+class CommentQuerySet(ClaimQuerySet):
     def approved(self):
         return self.filter(status=Comment.Status.APPROVED)
 
@@ -84,12 +85,13 @@ class CommentQuerySet(models.QuerySet):
     def from_commenter(self, email):
         return self.filter(email__iexact=email) if email else self.none()
 
-    def moderate(self, pk, verb, by, sources, expected=None):
+    def moderate(self, pk, verb, by, sources, expected=None, **options):
         """Apply a moderator's ``verb`` to one comment under a row lock; the first one wins.
 
         Returns ``(comment, applied)``. Nothing is applied when the comment's status is not the
         ``expected`` one (someone else acted since the moderator looked) or not among the
-        ``sources`` the verb applies to; then ``comment`` shows what it is now.
+        ``sources`` the verb applies to; then ``comment`` shows what it is now. ``options`` go
+        to the verb (a removal's ``reason``).
         """
         with transaction.atomic():
             comment = self.select_for_update().select_related("article").filter(pk=pk).first()
@@ -97,7 +99,7 @@ class CommentQuerySet(models.QuerySet):
                 return None, False
             if comment.status not in sources or expected not in (None, comment.status):
                 return comment, False
-            applied = getattr(comment, verb)(by=by)
+            applied = getattr(comment, verb)(by=by, **options)
             return comment, applied is not False  # a verb says False when it did nothing
 
 
@@ -185,6 +187,25 @@ class Comment(models.Model):
     feedback_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Posted by a staff member under their account's name: readers see a staff badge.
     by_staff = models.BooleanField(_("posted by staff"), default=False, editable=False)
+    # The moderator working on it at the desk, until then (see ClaimQuerySet.claim_next).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("claimed by"),
+    )
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True, editable=False)
+    # Why a moderator took it down, for its statement of reasons; empty while it is up.
+    removal_reason = models.CharField(
+        _("reason for removal"),
+        max_length=20,
+        choices=RemovalReason.choices,
+        blank=True,
+        editable=False,
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -347,10 +368,12 @@ class Comment(models.Model):
     def approve(self, by=None):
         """Publish the comment; a moderator approving what Akismet called spam teaches it ham."""
         self.is_blatant = False
+        self.removal_reason = ""
         self._set_status(self.Status.APPROVED, CommentEvent.Kind.APPROVED, by)
 
     def unapprove(self, by=None):
         """Take an approved comment off the page, back into the queue."""
+        self.removal_reason = ""
         self._set_status(self.Status.PENDING, CommentEvent.Kind.UNAPPROVED, by)
 
     def restore(self, by=None):
@@ -359,6 +382,7 @@ class Comment(models.Model):
         previous = removal.data.get("previous") if removal else None
         if previous not in (self.Status.APPROVED, self.Status.PENDING, self.Status.SPAM):
             previous = self.Status.PENDING
+        self.removal_reason = ""
         self._set_status(previous, CommentEvent.Kind.RESTORED, by)
 
     def hold(self, *reasons, by=None):
@@ -366,14 +390,50 @@ class Comment(models.Model):
         self.add_reasons(*reasons)
         self._set_status(self.Status.PENDING, CommentEvent.Kind.HELD, by, reasons=list(reasons))
 
-    def mark_spam(self, by=None, blatant=False):
+    def mark_spam(self, by=None, blatant=False, reason=""):
         """Spam; a moderator marking spam what Akismet called ham teaches it spam."""
         self.is_blatant = blatant
-        self._set_status(self.Status.SPAM, CommentEvent.Kind.MARKED_SPAM, by, blatant=blatant)
+        self._take_down(reason)
+        self._set_status(
+            self.Status.SPAM, CommentEvent.Kind.MARKED_SPAM, by, blatant=blatant, **self._why()
+        )
 
-    def remove(self, by=None):
+    def remove(self, by=None, reason=""):
+        """Take it down; ``reason`` (a RemovalReason) goes into its statement of reasons."""
         self.is_blatant = False
-        self._set_status(self.Status.REMOVED, CommentEvent.Kind.REMOVED, by)
+        self._take_down(reason)
+        self._set_status(self.Status.REMOVED, CommentEvent.Kind.REMOVED, by, **self._why())
+
+    def undo_decision(self, event, by=None):
+        """Undo the decision ``event`` recorded: back to the status before it.
+
+        Back in the queue, a correction not yet sent to Akismet is withdrawn (nobody has decided
+        any more); back to spam or approved, it is planned again as for any decision.
+        """
+        previous = event.data.get("previous")
+        if previous not in self.Status.values:
+            previous = self.Status.PENDING
+        self.removal_reason = ""
+        if previous in (self.Status.REMOVED, self.Status.SPAM):
+            self.removal_reason = self._reason_before(event)
+        if previous == self.Status.PENDING:
+            self.akismet_feedback = ""
+        self.is_blatant = False
+        self._set_status(previous, CommentEvent.Kind.UNDONE, by, undone=event.kind)
+
+    def _take_down(self, reason):
+        if reason and reason not in RemovalReason.values:
+            raise ValueError(f"Not a reason for removal: {reason!r}")
+        self.removal_reason = reason
+
+    def _reason_before(self, event):
+        """The reason recorded by the last take-down before ``event``, if any."""
+        kinds = [CommentEvent.Kind.REMOVED, CommentEvent.Kind.MARKED_SPAM]
+        earlier = self.events.filter(kind__in=kinds, pk__lt=event.pk).order_by("pk").last()
+        return earlier.data.get("reason", "") if earlier else ""
+
+    def _why(self):
+        return {"reason": self.removal_reason} if self.removal_reason else {}
 
     def dismiss_reports(self, by=None):
         """Keep the comment as it is and close its open reports; False when it had none.

@@ -6,6 +6,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# A moderator's decisions, when made with an actor (the event kinds that change the status).
+DECISION_KINDS = ["approved", "marked_spam", "removed", "unapproved", "restored"]
+
 
 class CommentEvent(models.Model):
     """One line of a comment's audit trail: what happened, who did it, when."""
@@ -32,6 +35,7 @@ class CommentEvent(models.Model):
         ANONYMIZED = "anonymized", _("Personal data anonymized")
         EXPORTED = "exported", _("Personal data exported")
         ERASED = "erased", _("Personal data erased")
+        UNDONE = "decision_undone", _("Decision undone")
 
     comment = models.ForeignKey(
         "comments.Comment",
@@ -55,10 +59,22 @@ class CommentEvent(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("comment event")
         verbose_name_plural = _("comment events")
-        indexes = [models.Index(fields=["comment", "created_at"], name="comment_event_idx")]
+        indexes = [
+            models.Index(fields=["comment", "created_at"], name="comment_event_idx"),
+            # The queue's health: the moderators' decisions of a day or a week.
+            models.Index(
+                fields=["created_at"],
+                name="comment_decision_idx",
+                condition=Q(kind__in=DECISION_KINDS, actor__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# Every kind of event that sets a comment's status.
+STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone"]
 
 
 class CommentReason(models.Model):

@@ -2,31 +2,43 @@
 
 from django import template
 from django.conf import settings
-from django.db.models import Count, Min
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comments import rules, spam
-from comments.models import Comment
+from comments.admin.health import queue_health
 
 register = template.Library()
 
 
 @register.inclusion_tag("admin/comments/_summary.html", takes_context=True)
 def moderation_summary(context):
-    """The queue's size and age, and the comment settings, for moderators on the admin index."""
+    """The queue's health and the comment settings, for moderators on the admin index."""
     user = context["request"].user
     if not user.has_perm("comments.view_comment"):
         return {"shown": False}
-    queue = Comment.objects.pending().aggregate(size=Count("pk"), oldest=Min("submitted_at"))
+    health = queue_health()
     return {
         "shown": True,
-        "size": queue["size"],
-        "oldest": queue["oldest"],
+        "health": health,
+        "size": health.pending,
+        "oldest": health.oldest,
         "queue_url": reverse("admin:comments_comment_changelist"),
+        "desk_url": reverse("admin:comments_comment_desk")
+        if user.has_perm("comments.change_comment")
+        else "",
         "settings": comment_settings(),
     }
+
+
+@register.filter
+def duration_label(delta):
+    """A timedelta as words ("3 hours, 5 minutes"), as ``timesince`` says an age."""
+    now = timezone.now()
+    return timesince(now - delta, now)
 
 
 def comment_settings():
