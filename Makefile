@@ -13,6 +13,7 @@ run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed
 	$(MANAGE) seed_comments
+	$(MANAGE) seed --logins
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: $(VENV)/.dev-installed browser varnish

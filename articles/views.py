@@ -101,11 +101,13 @@ def front_page():
     """The lead story, the latest after it, and each section's newest, rendered."""
     sections = navigation()  # the top-level sections, as the navigation has them
     front = Article.objects.published().for_cards()
-    rows = list(front.front_page(1 + LATEST, PER_SECTION, sections).newest_first())
+    # One more per section than shown: the lead story is not repeated in its section's row.
+    rows = list(front.front_page(1 + LATEST, PER_SECTION + 1, sections).newest_first())
     newest = [article for article in rows if article.overall_rank <= 1 + LATEST]
-    by_section = [article for article in rows if article.rank_in_section <= PER_SECTION]
+    lead = newest[0] if newest else None
+    by_section = [article for article in rows if article != lead]
     context = {
-        "lead": newest[0] if newest else None,
+        "lead": lead,
         "latest": newest[1:],
         "section_blocks": section_blocks(by_section),
         "site_name": settings.SITE_NAME,
@@ -117,7 +119,9 @@ def section_blocks(articles):
     """Articles grouped by top-level section, in menu order: [(section, articles)]."""
     blocks = {}
     for article in articles:
-        blocks.setdefault(article.section.parent or article.section, []).append(article)
+        block = blocks.setdefault(article.section.parent or article.section, [])
+        if len(block) < PER_SECTION:
+            block.append(article)
     return sorted(blocks.items(), key=lambda block: (block[0].position, block[0].name))
 
 

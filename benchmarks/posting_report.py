@@ -97,7 +97,9 @@ def settings_notes(options):
         f"{options.duration // options.flood_seconds + 1} comments in.",
         "`COMMENTS_MIN_SUBMIT_SECONDS` at its default (3 s): each poster fetches the article page "
         "(possibly from the page cache, so the form's timestamp may be shared) and posting starts "
-        "3.5 s after the last poster has its form.",
+        "3.5 s after the last poster has its form. A form sends one comment per address, so "
+        "after each accepted comment a poster loads the page again with the cookies the site "
+        "set, as a browser does, and waits 3.2 s with its new form.",
         "The 40 steady posters start one by one over the first second, the twins after it: "
         "`runserver` listens with a backlog of 10 (Django's `WSGIServer.request_queue_size`), "
         "and a first run that started all 50 in the same millisecond had 49 connections reset "

@@ -12,10 +12,18 @@ MODERATOR_PERMISSIONS = [
 # names the article and links its public page) and the comment policies of published ones.
 
 
+# Exports and erasures at a commenter's request: the queue to find them, and that one right.
+DATA_PROTECTION = "Data protection"
+DATA_PROTECTION_PERMISSIONS = [
+    "comments.view_comment", "comments.view_commentevent", "comments.manage_personal_data",
+]  # fmt: skip
+
+
 def ensure_moderator_group(**kwargs):
     from articles.roles import MODERATOR, ensure_group
 
     ensure_group(MODERATOR, MODERATOR_PERMISSIONS)
+    ensure_group(DATA_PROTECTION, DATA_PROTECTION_PERMISSIONS)
 
 
 class CommentsConfig(AppConfig):

@@ -25,6 +25,7 @@ from comments.models import Comment
 SHOWN_FIELDS = ["id", "article_id", "parent_id", "name", "url", "body_html", "status",
                 "submitted_at", "by_staff"]  # fmt: skip
 PAGE_PARAM = "cpage"
+SHOWN_TIME_FORMAT = "j F Y, H:i"  # the format of templates/articles/article_detail.html
 REPLY_PARAM = "replyto"
 
 
@@ -122,8 +123,8 @@ def label_for_print(comments, page_number):
             comment.report_url = f"{report_url}{comment.pk}/"
             comment.reply_url = f"?{page}{REPLY_PARAM}={comment.pk}#respond"
         comment.iso_time = comment.submitted_at.strftime("%Y-%m-%dT%H:%M:%S%z")
-        comment.shown_time = formats.date_format(
-            timezone.localtime(comment.submitted_at), "DATETIME_FORMAT"
+        comment.shown_time = formats.date_format(  # as the article's own dates are shown
+            timezone.localtime(comment.submitted_at), SHOWN_TIME_FORMAT
         )
         comment.reply_label = _("Reply to %(name)s") % {"name": comment.name}
         comment.report_label = _("Report the comment by %(name)s") % {"name": comment.name}

@@ -3,6 +3,7 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment, Report
@@ -68,6 +69,9 @@ class CommentForm(forms.ModelForm):
         self.article = self.instance.article = article
         self.fields["parent"].queryset = Comment.objects.approved().for_article(article)
         self.fields["url"].assume_scheme = "https"
+        for field in self.fields.values():
+            if field.required and not field.widget.is_hidden:
+                field.label = format_lazy("{} {}", field.label, _("(required)"))
         self.staff = user if user is not None and user.is_authenticated and user.is_staff else None
         if self.staff:
             # Staff post as themselves: the name comes from the account, not from the form.

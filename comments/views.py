@@ -160,6 +160,7 @@ class PrivacyView(TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             akismet_enabled=spam.is_enabled(),
+            contact_email=settings.CONTACT_EMAIL,
             pending_cookie_days=settings.COMMENTS_PENDING_COOKIE_DAYS,
             anonymize_after_days=settings.COMMENTS_ANONYMIZE_AFTER_DAYS,
             spam_purge_days=settings.COMMENTS_SPAM_PURGE_DAYS,

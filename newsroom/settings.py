@@ -192,6 +192,8 @@ if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend
         "timeout": MAIL_TIMEOUT,
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
+# Where readers write about their data (copies, erasure); shown on the privacy page.
+CONTACT_EMAIL = env("CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # Security: pages load nothing from any other host.
 SECURE_CSP = {

@@ -20,6 +20,7 @@ DEMO_LOGINS = [
     ("editor", "editor-demo-2026", SENIOR_EDITOR),
     ("reporter", "reporter-demo-2026", REPORTER),
     ("moderator", "moderator-demo-2026", MODERATOR),
+    ("privacy", "privacy-demo-2026", "Data protection"),
 ]
 
 
@@ -189,7 +190,7 @@ def test_force_creates_demo_logins_when_debug_is_off(settings, shared_media):
     seed("--force")
 
     usernames = get_user_model().objects.values_list("username", flat=True)
-    assert sorted(usernames) == ["editor", "moderator", "reporter"]
+    assert sorted(usernames) == ["editor", "moderator", "privacy", "reporter"]
 
 
 def test_seeding_keeps_the_permissions_of_the_moderator_group(settings, shared_media):
@@ -246,3 +247,22 @@ def test_seed_files_are_original_text_without_placeholders():
         text = path.read_text(encoding="utf-8").lower()
         assert "lorem ipsum" not in text, path.name
         assert "todo" not in text, path.name
+
+
+def test_the_data_protection_login_can_export_and_erase_and_the_moderator_cannot(seeded, client):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    client.force_login(users.get(username="privacy"))
+    assert "erase_commenters_and_text" in client.get("/admin/comments/comment/").content.decode()
+    client.force_login(users.get(username="moderator"))
+    assert (
+        "erase_commenters_and_text" not in client.get("/admin/comments/comment/").content.decode()
+    )
+
+
+def test_the_demo_logins_can_be_printed_on_their_own_last(seeded):
+    out = seed("--logins")
+
+    assert out.splitlines()[0].startswith("Demo logins for the admin at")
+    assert "privacy" in out and "Demo content ready" not in out

@@ -414,13 +414,30 @@ def test_pages_carry_feed_links_canonical_url_and_one_h1(client):
     )
 
 
-def test_pages_load_nothing_from_other_hosts_and_need_no_javascript(client):
+def test_pages_load_nothing_from_other_hosts_and_script_only_our_own_static_files(client):
     tag = TagFactory(slug="t")
     article = ArticleFactory(slug="story", body=CALLOUTS, tags=[tag], image="articles/x.jpg")
     FAQFactory(article=article)
     urls = ["/", "/articles/story/", f"/section/{article.section.slug}/", "/tag/t/", "/search/"]
     for url in urls:
         page = html(client.get(url))
-        assert "<script src" not in page and "<script>" not in page
+        # Progressive enhancement only (the comment form works without it): no inline script.
+        assert "<script>" not in page
+        sources = re.findall(r"<script src=\"([^\"]+)\"", page)
+        assert all(src.startswith("/static/js/") for src in sources), sources
         for address in re.findall(r'(?:src|href)="(https?://[^"]+)"', page):
             assert address.startswith((settings.SITE_URL, "http://testserver")), address
+
+
+def test_the_lead_story_is_not_repeated_in_its_sections_row(client):
+    news = SectionFactory(name="News", slug="news", position=1)
+    hour = datetime.timedelta(hours=1)
+    for n in range(5):
+        ArticleFactory(title=f"News {n}", section=news, published_at=NOW - (n + 1) * hour)
+    ArticleFactory(title="The lead story", section=news, published_at=NOW)
+    with time_machine.travel(NOW + hour, tick=False):
+        page = html(client.get("/"))
+
+    news_block = page[page.index('id="section-news-heading"') :]
+    assert "The lead story" not in news_block
+    assert [f"News {n}<" in news_block for n in range(5)] == [True] * 4 + [False]

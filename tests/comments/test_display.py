@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment
+from tests.comments.conftest import approved_comment
 from tests.factories import ArticleFactory
 
 URL = "/articles/splash-pads/"
@@ -217,8 +218,8 @@ def test_the_form_asks_for_name_email_website_and_comment(client, article):
     html = client.get(URL).content.decode()
 
     assert "Leave a Comment" in html
-    for label in ("Name", "Email", "Website", "Comment"):
-        assert f">{label}:</label>" in html or f">{label}</label>" in html
+    for label in ("Name (required)", "Email (required)", "Website", "Comment (required)"):
+        assert f">{label}:</label>" in html
     assert "Never published." in html
     assert "Save my name, email, and website in this browser for the next time I comment." in html
     assert '<a href="/privacy/">Learn how your comment data is processed.</a>' in html
@@ -336,3 +337,18 @@ def test_the_comment_list_holds_only_list_items(client, article):
 
     assert inside.lstrip().startswith("<li ")
     assert "Kept lean" not in html
+
+
+def test_comments_show_their_time_in_the_articles_date_format(client, article, settings):
+    settings.TIME_ZONE = "UTC"
+    comment = approved_comment(article, body="Dated.")
+    Comment.objects.filter(pk=comment.pk).update(
+        submitted_at=datetime.datetime(2026, 6, 3, 9, 5, tzinfo=datetime.UTC)
+    )
+    article.published_at = datetime.datetime(2026, 6, 1, 8, 0, tzinfo=datetime.UTC)
+    article.save()
+
+    html = Client().get(URL).content.decode()
+
+    assert ">1 June 2026, 08:00</time>" in html  # the article's own date
+    assert ">3 June 2026, 09:05</time>" in html

@@ -151,3 +151,12 @@ def test_the_privacy_page_states_the_retention_periods_and_what_a_report_keeps(
 
     assert "Blatant spam is deleted after 5 days." in html
     assert "If you report a comment, we keep your reason" in html
+
+
+def test_the_privacy_page_names_the_site_and_the_address_to_write_to(db, client, settings):
+    settings.CONTACT_EMAIL = "data@ledger.example"
+
+    html = client.get("/privacy/").content.decode()
+
+    assert "<title>How your comment data is processed | The Newsroom Ledger</title>" in html
+    assert '<a href="mailto:data@ledger.example">data@ledger.example</a>' in html

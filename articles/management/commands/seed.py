@@ -45,12 +45,20 @@ class Command(BaseCommand):
             help="Create the demo logins even when DEBUG is off (never do this in production).",
         )
         parser.add_argument(
+            "--logins",
+            action="store_true",
+            help="Only print the demo logins (make run does this last, below the other output).",
+        )
+        parser.add_argument(
             "--refresh",
             action="store_true",
             help="Reset demo rows that were edited to what the seed files say.",
         )
 
-    def handle(self, *args, force=False, refresh=False, **options):
+    def handle(self, *args, force=False, refresh=False, logins=False, **options):
+        if logins:
+            self.print_logins(read_toml(SEEDS_DIR / "site.toml")["demo_users"])
+            return
         self.refresh = refresh
         self.loaded = set()  # slugs of the articles this run created or reset
         self.changes = Counter()
@@ -244,11 +252,14 @@ class Command(BaseCommand):
         if not self.changes:
             self.stdout.write("Nothing changed: the demo content was already up to date.")
         if logins:
-            admin_url = settings.SITE_URL.rstrip("/") + reverse("admin:index")
-            self.stdout.write(f"Demo logins for the admin at {admin_url}")
-            for row in logins:
-                self.stdout.write(f"  {row['username']:<10} {row['password']:<22} {row['group']}")
-            self.stdout.write("(A password is set when its login is created; later runs keep it.)")
+            self.print_logins(logins)
+
+    def print_logins(self, logins):
+        admin_url = settings.SITE_URL.rstrip("/") + reverse("admin:index")
+        self.stdout.write(f"Demo logins for the admin at {admin_url}")
+        for row in logins:
+            self.stdout.write(f"  {row['username']:<10} {row['password']:<22} {row['group']}")
+        self.stdout.write("(A password is set when its login is created; later runs keep it.)")
 
 
 def set_ordered(rows, model, field, targets):
