@@ -234,7 +234,11 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
         )
 
     def changelist_view(self, request, extra_context=None):
-        context = {"has_recover_permission": self.has_recover_permission(request)}
+        context = {
+            "has_recover_permission": self.has_recover_permission(request),
+            # Headlines need the width: no app navigation beside the list (breadcrumbs stay).
+            "is_nav_sidebar_enabled": False,
+        }
         return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -202,6 +202,8 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_use_desk": self.has_change_permission(request),
+            # The queue needs the width: no app navigation beside it (the breadcrumbs stay).
+            "is_nav_sidebar_enabled": False,
         }
         return super().changelist_view(request, extra_context)
 
@@ -415,6 +417,9 @@ def _history_link(text, query):
     if query is None:
         return text
     url = f"{reverse(CHANGELIST)}?{urlencode(query)}"
+    name, at, domain = str(text).partition("@")
+    if at:  # an address may wrap after its "@", never inside its name or domain
+        return format_html('<a href="{}">{}@<wbr>{}</a>', url, name, domain)
     return format_html('<a href="{}">{}</a>', url, text)
 
 
