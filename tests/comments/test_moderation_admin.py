@@ -40,7 +40,7 @@ def test_the_queue_shows_pending_comments_oldest_first_by_default(client, mo, ar
     newer = held_comment(article, body="I came second.")
     approved_comment(article, body="Already on the page.")
 
-    html = client.get(CHANGELIST).content.decode()
+    html = client.get(CHANGELIST).content.decode().replace("@<wbr>", "@")
 
     assert html.index("I came first.") < html.index("I came second.")
     assert "Already on the page." not in html
