@@ -14,7 +14,7 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from comments import emails, retention, spam
+from comments import emails, retention, spam, verdicts
 from comments.models import Comment, retry_delay
 
 RECHECK_BATCH = 100
@@ -34,31 +34,28 @@ def check_comment(comment_id, recheck_reason=None):
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
         if comment is None or not comment.is_awaiting_spam_check():
             return
-        apply_result(comment, result)
+        verdicts.apply_result(comment, result)
     if comment.is_awaiting_spam_check():
         schedule(check_comment, comment.next_check_at, comment.pk, recheck_reason="retry")
     elif comment.is_awaiting_notification():
         transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk), robust=True)
 
 
-def apply_result(comment, result):
-    """The status a spam check leads to: approved only when nothing else held the comment."""
-    if result.verdict == spam.Verdict.ERROR:
-        comment.record_spam_check_failure(
-            result.error, result.payload, retry_delay(comment.spam_check_attempts + 1)
-        )
-        return
-    comment.record_spam_check(result.verdict, result.payload)
-    if result.verdict == spam.Verdict.DISCARD:
-        comment.add_reasons("akismet_discard")
-        comment.mark_spam(blatant=True)
-    elif result.verdict == spam.Verdict.SPAM:
-        comment.add_reasons("akismet_spam")
-        comment.mark_spam()
-    elif comment.reasons:
-        comment.hold()
-    else:
-        comment.approve()
+def after_posting(comment):
+    """Queue, once the posting commits, what a new comment needs: its spam check, or the e-mail.
+
+    ``robust``: if the queue is down, the comment is kept and ``recheck_comments`` picks it up.
+    """
+    if comment.is_awaiting_spam_check():
+        transaction.on_commit(lambda: check_comment.enqueue(comment.pk), robust=True)
+    elif comment.is_awaiting_notification():
+        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk), robust=True)
+
+
+def queue_feedback(comment):
+    """After a moderator's decision: queue, on commit, the correction Akismet is due, if any."""
+    if comment.is_feedback_due():
+        transaction.on_commit(lambda: send_akismet_feedback.enqueue(comment.pk), robust=True)
 
 
 @task
@@ -116,7 +113,7 @@ def send_akismet_feedback(comment_id):
         return
     comment = Comment.objects.get(pk=comment_id)
     sent_as = comment.akismet_feedback
-    error = (spam.submit_spam if sent_as == "spam" else spam.submit_ham)(comment)
+    error = (spam.submit_spam if sent_as == Comment.Akismet.SPAM else spam.submit_ham)(comment)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
         if comment is None:  # purged meanwhile
@@ -124,6 +121,8 @@ def send_akismet_feedback(comment_id):
         comment.feedback_claimed_at = None
         comment.save(update_fields=["feedback_claimed_at"])
         attempts = comment.record_feedback(sent_as, error=error)
+        if not attempts:
+            queue_feedback(comment)  # a moderator may have changed their mind meanwhile
     if attempts:
         schedule(send_akismet_feedback, timezone.now() + retry_delay(attempts), comment.pk)
 
@@ -148,14 +147,7 @@ def recheck_held(comment):
         comment = Comment.objects.select_for_update().filter(pk=comment.pk).first()
         if comment is None or not comment.is_pending():
             return
-        if result.verdict == spam.Verdict.ERROR:
-            comment.record("spam_check_failed", error=result.error, recheck=True)
-        elif result.verdict in (spam.Verdict.SPAM, spam.Verdict.DISCARD):
-            comment.record_spam_check(result.verdict, result.payload)
-            comment.add_reasons(f"akismet_{result.verdict}")
-            comment.mark_spam(blatant=result.verdict == spam.Verdict.DISCARD)
-        else:
-            comment.record_spam_check(result.verdict, result.payload)
+        verdicts.apply_recheck(comment, result)
 
 
 def enqueue_rechecks(comment_ids):

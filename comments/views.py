@@ -12,11 +12,11 @@ from django.views.generic import TemplateView
 
 from articles.models import Article
 from articles.views import article_page
-from comments import rules, spam, tasks
+from comments import rules, spam, tasks, verdicts
 from comments.cookies import remember_author, remember_pending
 from comments.display import PAGE_PARAM
 from comments.forms import CommentForm, ReportForm
-from comments.models import Comment, Reason, Report
+from comments.models import Comment, Report
 from comments.origin import same_origin_required
 
 
@@ -49,7 +49,8 @@ def take_comment(request, form, ip):
     outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
     with transaction.atomic():
         comment = save_comment(request, form, ip, submitted_at)
-        decide(comment, outcome)
+        verdicts.decide(comment, outcome)
+        tasks.after_posting(comment)
     response = redirect(comment_url(comment))
     if comment.is_pending():
         remember_pending(request, response, comment)
@@ -98,27 +99,6 @@ def save_comment(request, form, ip, submitted_at):
     comment.save()
     comment.record("submitted", by=comment.user, ip=comment.ip)
     return comment
-
-
-def decide(comment, outcome):
-    """Local rules first; then, unless they settled it, Akismet in the background."""
-    for reason in outcome.reasons:
-        comment.record("rule_matched", reason=reason)
-    if outcome.is_spam():
-        comment.add_reasons(*outcome.reasons)
-        comment.mark_spam()
-    elif outcome.is_staff():
-        comment.add_reasons(Reason.STAFF)
-        comment.approve(by=comment.user)
-    elif spam.is_enabled():
-        comment.hold(*outcome.held_for(), Reason.AWAITING_SPAM_CHECK)
-        # robust: if the queue is down, the comment is kept and `recheck_comments` checks it.
-        transaction.on_commit(lambda: tasks.check_comment.enqueue(comment.pk), robust=True)
-    else:
-        comment.add_reasons(*outcome.held_for())
-        tasks.apply_result(comment, spam.Result(spam.Verdict.DISABLED, {}))
-        if comment.is_awaiting_notification():
-            transaction.on_commit(lambda: tasks.notify_moderators.enqueue(comment.pk), robust=True)
 
 
 def show_again(request, form, status):

@@ -1,6 +1,7 @@
 """The queue's bulk actions: each calls a model verb per comment and reports counts."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin, messages
@@ -23,7 +24,7 @@ class Move:
     """One moderator decision: the verb it calls and the statuses it applies to."""
 
     name: str
-    verb: str
+    verb: Callable  # the model's verb itself, such as Comment.approve
     sources: tuple
     label: str
     done: object  # the lazy message, with %(count)d
@@ -40,21 +41,21 @@ def _done(singular, plural):
 
 
 MOVES = [
-    Move("approve", "approve", (S.PENDING, S.SPAM, S.REMOVED), _("Approve"),
+    Move("approve", Comment.approve, (S.PENDING, S.SPAM, S.REMOVED), _("Approve"),
          _done("%(count)d comment approved.", "%(count)d comments approved.")),
-    Move("unapprove", "unapprove", (S.APPROVED,), _("Unapprove"),
+    Move("unapprove", Comment.unapprove, (S.APPROVED,), _("Unapprove"),
          _done("%(count)d comment sent back to the queue.",
                "%(count)d comments sent back to the queue.")),
-    Move("mark_spam", "mark_spam", (S.PENDING, S.APPROVED, S.REMOVED), _("Mark as spam"),
+    Move("mark_spam", Comment.mark_spam, (S.PENDING, S.APPROVED, S.REMOVED), _("Mark as spam"),
          _done("%(count)d comment marked as spam.", "%(count)d comments marked as spam.")),
-    Move("not_spam", "approve", (S.SPAM,), _("Not spam"),
+    Move("not_spam", Comment.approve, (S.SPAM,), _("Not spam"),
          _done("%(count)d comment approved as not spam.",
                "%(count)d comments approved as not spam.")),
-    Move("remove", "remove", (S.PENDING, S.APPROVED, S.SPAM), _("Remove"),
+    Move("remove", Comment.remove, (S.PENDING, S.APPROVED, S.SPAM), _("Remove"),
          _done("%(count)d comment removed.", "%(count)d comments removed.")),
-    Move("restore", "restore", (S.REMOVED,), _("Restore"),
+    Move("restore", Comment.restore, (S.REMOVED,), _("Restore"),
          _done("%(count)d comment restored.", "%(count)d comments restored.")),
-    Move("dismiss_reports", "dismiss_reports", (S.APPROVED,),
+    Move("dismiss_reports", Comment.dismiss_reports, (S.APPROVED,),
          _("Dismiss the reports (keep the comment)"),
          _done("Reports dismissed on %(count)d comment.",
                "Reports dismissed on %(count)d comments."),
@@ -63,14 +64,20 @@ MOVES = [
 MOVES_BY_NAME = {move.name: move for move in MOVES}
 
 
+def moderate(pk, verb, by, sources, expected=None, **options):
+    """A moderator's decision (``Comment.objects.moderate``), then the correction it makes due."""
+    comment, applied = Comment.objects.moderate(pk, verb, by, sources, expected, **options)
+    if applied:
+        tasks.queue_feedback(comment)
+    return comment, applied
+
+
 def apply_move(request, move, pks):
     """Apply ``move`` to each comment; returns (applied, stale, skipped) counts."""
     counts = {"applied": 0, "stale": 0, "skipped": 0}
     for pk in pks:
         expected = request.POST.get(f"{SEEN}{pk}") or None
-        comment, applied = Comment.objects.moderate(
-            pk, move.verb, request.user, move.sources, expected
-        )
+        comment, applied = moderate(pk, move.verb, request.user, move.sources, expected)
         if applied:
             counts["applied"] += 1
         elif comment is not None:

@@ -2,7 +2,8 @@
 
 The moderator who opens a comment claims it for a few minutes (``ClaimQuerySet.claim_next``),
 so two moderators at their desks see different comments; the decision itself still goes
-through ``Comment.objects.moderate()``, so the first decision wins whatever the claims say.
+through ``Comment.objects.moderate()`` (by ``actions.moderate``), so the first decision wins
+whatever the claims say.
 Each decision is a POST that redirects to the desk, which shows the next comment. The session
 keeps the comments skipped and the moderator's last decision, which ``u`` undoes.
 """
@@ -21,9 +22,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from comments import rules
+from comments import rules, tasks
 from comments.admin import health, timeline
-from comments.admin.actions import CHANGELIST, MOVES_BY_NAME, Move, S
+from comments.admin.actions import CHANGELIST, MOVES_BY_NAME, Move, S, moderate
 from comments.models import (
     CLAIM_FOR,
     DECISION_KINDS,
@@ -121,9 +122,7 @@ def decide_view(request, modeladmin, pk):
         return _refuse(modeladmin, request, queue, pk, gettext("Choose a reason for removal."))
     options = {"reason": reason} if decision.name in ("remove", "spam") else {}
     move, seen = decision.move, request.POST.get("seen") or None
-    comment, applied = Comment.objects.moderate(
-        pk, move.verb, request.user, move.sources, seen, **options
-    )
+    comment, applied = moderate(pk, move.verb, request.user, move.sources, seen, **options)
     if comment is None:
         messages.warning(request, gettext("That comment no longer exists."))
     elif applied:
@@ -179,6 +178,7 @@ def undo_view(request, modeladmin):
     if not undone:
         messages.warning(request, gettext("Not undone: the comment has changed since."))
         return _to_desk(_queue(request.POST))
+    tasks.queue_feedback(comment)  # back to spam or approved, Akismet may be due a correction
     _unskip(request, comment.pk)
     queue = next((q for q in QUEUES.values() if q.comments().filter(pk=comment.pk).exists()), None)
     if queue is not None:  # shown next at this moderator's desk: their claim comes first

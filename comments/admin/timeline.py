@@ -35,7 +35,7 @@ REASON_CHOICES = {
     CommentEvent.Kind.REMOVED: RemovalReason,
     CommentEvent.Kind.MARKED_SPAM: RemovalReason,
 }
-SENT_AS = {"spam": _("spam"), "ham": _("not spam")}
+SENT_AS = {Comment.Akismet.SPAM: _("spam"), Comment.Akismet.HAM: _("not spam")}
 
 
 def events(comment):

@@ -88,10 +88,12 @@ class CommentQuerySet(ClaimQuerySet):
     def moderate(self, pk, verb, by, sources, expected=None, **options):
         """Apply a moderator's ``verb`` to one comment under a row lock; the first one wins.
 
-        Returns ``(comment, applied)``. Nothing is applied when the comment's status is not the
-        ``expected`` one (someone else acted since the moderator looked) or not among the
-        ``sources`` the verb applies to; then ``comment`` shows what it is now. ``options`` go
-        to the verb (a removal's ``reason``).
+        ``verb`` is the method itself (``Comment.approve``). Returns ``(comment, applied)``.
+        Nothing is applied when the comment's status is not the ``expected`` one (someone else
+        acted since the moderator looked) or not among the ``sources`` the verb applies to;
+        then ``comment`` shows what it is now. ``options`` go to the verb (a removal's
+        ``reason``). Nothing is queued here: the caller queues the correction Akismet may be
+        due (``comments.tasks.queue_feedback``).
         """
         with transaction.atomic():
             comment = self.select_for_update().select_related("article").filter(pk=pk).first()
@@ -99,7 +101,7 @@ class CommentQuerySet(ClaimQuerySet):
                 return None, False
             if comment.status not in sources or expected not in (None, comment.status):
                 return comment, False
-            applied = getattr(comment, verb)(by=by, **options)
+            applied = verb(comment, by=by, **options)
             return comment, applied is not False  # a verb says False when it did nothing
 
 
@@ -502,15 +504,13 @@ class Comment(models.Model):
         self.record(kind, by=by, previous=previous, **data)
         if by is not None and self.pk:
             self.reports.open().update(resolved_at=self.status_changed_at)
-        if self.akismet_feedback:
-            transaction.on_commit(lambda: _enqueue_feedback(self.pk), robust=True)
 
     def _plan_akismet_feedback(self):
         """After a moderator's decision: what Akismet should be told, if it thinks otherwise."""
         believes = self.akismet_told or AKISMET_BELIEFS.get(self.akismet)
         if believes is None or not self.akismet_payload or self.is_removed():
             return
-        decided = "spam" if self.is_spam() else "ham" if self.is_approved() else None
+        decided = AKISMET_LESSONS.get(self.status)
         if decided is not None:
             self.akismet_feedback = "" if decided == believes else decided
 
@@ -527,8 +527,6 @@ class Comment(models.Model):
         self._plan_akismet_feedback()  # a moderator may have changed their mind meanwhile
         self.save(update_fields=["akismet_told", "akismet_feedback"])
         self.record(CommentEvent.Kind.SUBMITTED_TO_AKISMET, sent_as=sent_as)
-        if self.akismet_feedback:
-            transaction.on_commit(lambda: _enqueue_feedback(self.pk), robust=True)
         return 0
 
     # Bookkeeping verbs for the spam check and the moderators' e-mail.
@@ -586,13 +584,16 @@ class Comment(models.Model):
 
 
 # What Akismet believes a comment is, from its verdict.
-AKISMET_BELIEFS = {"ham": "ham", "spam": "spam", "discard": "spam"}
-
-
-def _enqueue_feedback(pk):
-    from comments.tasks import send_akismet_feedback
-
-    send_akismet_feedback.enqueue(pk)
+AKISMET_BELIEFS = {
+    Comment.Akismet.HAM: Comment.Akismet.HAM,
+    Comment.Akismet.SPAM: Comment.Akismet.SPAM,
+    Comment.Akismet.DISCARD: Comment.Akismet.SPAM,
+}
+# What a moderator's decision tells Akismet the comment is (removal and the queue tell nothing).
+AKISMET_LESSONS = {
+    Comment.Status.SPAM: Comment.Akismet.SPAM,
+    Comment.Status.APPROVED: Comment.Akismet.HAM,
+}
 
 
 def retry_delay(attempts):

@@ -372,6 +372,22 @@ def test_undoing_not_spam_sends_it_back_to_spam_and_akismet_is_not_told_ham(
     assert shown(again) == comment.pk and again.context["queue"].name == "spam"
 
 
+def test_undoing_not_spam_once_akismet_was_told_ham_tells_it_spam_again(
+    client, mo, fake_akismet, article
+):
+    comment = checked_comment(fake_akismet, article, verdict="spam")
+    decide(client, comment, "not_spam", queue="spam")
+    comment.refresh_from_db()
+    assert comment.akismet_told == "ham"
+
+    undo(client)
+
+    comment.refresh_from_db()
+    assert comment.is_spam()
+    assert (comment.akismet_told, comment.akismet_feedback) == ("spam", "")
+    assert len(fake_akismet.hits("/1.1/submit-spam")) == 1
+
+
 # The queue's health.
 
 

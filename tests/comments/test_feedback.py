@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
+from comments.admin.actions import moderate
 from comments.models import Comment
 from comments.tasks import send_akismet_feedback
 from tests.comments.conftest import act, checked_comment, held_comment
@@ -183,11 +184,10 @@ def test_a_stale_copy_of_the_comment_cannot_decide_again(
 ):
     comment = checked_comment(fake_akismet, article, verdict="ham")
     stale = Comment.objects.get(pk=comment.pk)
-    moderate = Comment.objects.moderate
 
     with django_capture_on_commit_callbacks(execute=True):
-        _, first = moderate(comment.pk, "mark_spam", moderator, ["pending"], "pending")
-        _, second = moderate(stale.pk, "approve", moderator, ["pending"], stale.status)
+        _, first = moderate(comment.pk, Comment.mark_spam, moderator, ["pending"], "pending")
+        _, second = moderate(stale.pk, Comment.approve, moderator, ["pending"], stale.status)
 
     assert (first, second) == (True, False)
     assert Comment.objects.get(pk=comment.pk).is_spam()
@@ -208,7 +208,7 @@ def test_two_moderators_deciding_at_the_same_instant_one_wins(fake_akismet, mode
             results.append(
                 (
                     verb,
-                    Comment.objects.moderate(comment.pk, verb, moderator, ["pending"], "pending")[
+                    moderate(comment.pk, getattr(Comment, verb), moderator, ["pending"], "pending")[
                         1
                     ],
                 )
@@ -236,7 +236,7 @@ def test_a_moderator_never_waits_while_akismet_answers_a_correction(
 ):
     settings.AKISMET_TIMEOUT = 15
     comment = checked_comment(fake_akismet, article, verdict="ham")
-    comment.mark_spam(by=moderator)
+    moderate(comment.pk, Comment.mark_spam, moderator, ["pending"])
     fake_akismet.mode = "wait"
     sender = threading.Thread(
         target=lambda: (send_akismet_feedback.call(comment.pk), connection.close())
@@ -246,7 +246,7 @@ def test_a_moderator_never_waits_while_akismet_answers_a_correction(
         sender.join(timeout=0.01)  # until Akismet has the correction and sits on it
 
     # The moderator changes their mind while Akismet is still answering the first correction.
-    _, applied = Comment.objects.moderate(comment.pk, "approve", moderator, ["spam"], "spam")
+    _, applied = moderate(comment.pk, Comment.approve, moderator, ["spam"], "spam")
     sending_still = sender.is_alive()
     fake_akismet.gate.set()
     sender.join(timeout=15)

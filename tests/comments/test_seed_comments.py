@@ -70,3 +70,16 @@ def test_only_replies_have_a_parent_and_it_is_on_the_same_article(seeded):
 def test_with_akismet_off_no_demo_comment_waits_for_a_spam_check(seeded):
     assert not Comment.objects.awaiting_spam_check().exists()
     assert set(Comment.objects.approved().values_list("akismet", flat=True)) == {"disabled"}
+
+
+def test_with_akismet_on_each_held_demo_comment_is_checked_once_the_seed_commits(
+    db, fake_akismet, django_capture_on_commit_callbacks
+):
+    call_command("seed", stdout=io.StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_comments", stdout=io.StringIO())
+
+    held = Comment.objects.pending().filter(article__slug=REFERENCE)
+    assert set(held.values_list("akismet", flat=True)) == {"ham"} and held.count() == 3
+    assert not Comment.objects.awaiting_spam_check().exists()
+    assert len(fake_akismet.hits("/1.1/comment-check")) == 3

@@ -16,9 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
-from comments import rules
+from comments import rules, tasks, verdicts
 from comments.models import Comment, Rule
-from comments.views import decide
 
 DATA = Path(__file__).with_suffix(".toml")
 SEED_IP = "192.0.2.10"  # Documentation range: not a real reader's address.
@@ -79,5 +78,6 @@ class Command(BaseCommand):
         else:
             data = {"name": comment.name, "email": comment.email, "url": comment.url,
                     "body": comment.body}  # fmt: skip
-            decide(comment, rules.evaluate(article, data, SEED_IP, None))
+            verdicts.decide(comment, rules.evaluate(article, data, SEED_IP, None))
+            tasks.after_posting(comment)
         return comment, True
