@@ -8,6 +8,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from articles.roles import MODERATOR
+from comments.models import CommentEvent
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def notify_moderators(comment):
         send_mail(subject, body, None, recipients)
     except Exception as error:  # Any mail-server failure: keep the comment, retry the mail.
         logger.warning("Could not e-mail moderators about comment %s: %r", comment.pk, error)
-        comment.record("notify_failed", error=f"{type(error).__name__}: {error}")
+        comment.record(CommentEvent.Kind.NOTIFY_FAILED, error=f"{type(error).__name__}: {error}")
         return False
     comment.record_notified(recipients)
     return True

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments import emails, retention, spam, verdicts
-from comments.models import Comment, retry_delay
+from comments.models import Comment, CommentEvent, retry_delay
 
 RECHECK_BATCH = 100
 # Longer than any send can take (the SMTP timeout applies to each step of it).
@@ -78,7 +78,7 @@ def notify_moderators(comment_id):
     if emails.notify_moderators(comment):
         return
     Comment.objects.filter(pk=comment_id).update(notified_at=None)
-    attempts = comment.events.filter(kind="notify_failed").count()
+    attempts = comment.events.filter(kind=CommentEvent.Kind.NOTIFY_FAILED).count()
     schedule(notify_moderators, timezone.now() + retry_delay(attempts), comment.pk)
 
 
@@ -86,7 +86,9 @@ def release_stale_notification_claims(older_than=NOTIFY_CLAIM_TIMEOUT):
     """Claims on e-mails that never went out (the worker died mid-send): free to retry."""
     cutoff = timezone.now() - older_than
     stale = (
-        Comment.objects.pending().filter(notified_at__lt=cutoff).exclude(events__kind="notified")
+        Comment.objects.pending()
+        .filter(notified_at__lt=cutoff)
+        .exclude(events__kind=CommentEvent.Kind.NOTIFIED)
     )
     return stale.update(notified_at=None)
 

@@ -6,13 +6,13 @@ so this module needs nothing from ``comments.tasks``.
 """
 
 from comments import spam
-from comments.models import Reason, retry_delay
+from comments.models import CommentEvent, Reason, retry_delay
 
 
 def decide(comment, outcome):
     """Local rules first; unless they settled it, held for Akismet (or, with it off, decided)."""
     for reason in outcome.reasons:
-        comment.record("rule_matched", reason=reason)
+        comment.record(CommentEvent.Kind.RULE_MATCHED, reason=reason)
     if outcome.is_spam():
         comment.add_reasons(*outcome.reasons)
         comment.mark_spam()
@@ -34,13 +34,9 @@ def apply_result(comment, result):
         )
         return
     comment.record_spam_check(result.verdict, result.payload)
-    if result.verdict == spam.Verdict.DISCARD:
-        comment.add_reasons(Reason.AKISMET_DISCARD)
-        comment.mark_spam(blatant=True)
-    elif result.verdict == spam.Verdict.SPAM:
-        comment.add_reasons(Reason.AKISMET_SPAM)
-        comment.mark_spam()
-    elif comment.reasons:
+    if _marked_spam(comment, result):
+        return
+    if comment.reasons:
         comment.hold()
     else:
         comment.approve()
@@ -52,12 +48,20 @@ def apply_recheck(comment, result):
     The caller holds the comment's row lock and has checked it is still pending.
     """
     if result.verdict == spam.Verdict.ERROR:
-        comment.record("spam_check_failed", error=result.error, recheck=True)
+        comment.record(CommentEvent.Kind.SPAM_CHECK_FAILED, error=result.error, recheck=True)
         return
     comment.record_spam_check(result.verdict, result.payload)
+    _marked_spam(comment, result)
+
+
+def _marked_spam(comment, result):
+    """Akismet's spam (or blatant spam) verdict makes the comment spam; False for anything else."""
     if result.verdict == spam.Verdict.DISCARD:
         comment.add_reasons(Reason.AKISMET_DISCARD)
         comment.mark_spam(blatant=True)
     elif result.verdict == spam.Verdict.SPAM:
         comment.add_reasons(Reason.AKISMET_SPAM)
         comment.mark_spam()
+    else:
+        return False
+    return True

@@ -16,7 +16,7 @@ from comments import rules, spam, tasks, verdicts
 from comments.cookies import remember_author, remember_pending
 from comments.display import PAGE_PARAM
 from comments.forms import CommentForm, ReportForm
-from comments.models import Comment, Report
+from comments.models import Comment, CommentEvent, Report
 from comments.origin import same_origin_required
 
 
@@ -97,7 +97,7 @@ def save_comment(request, form, ip, submitted_at):
     comment.user = request.user if request.user.is_authenticated else None
     comment.by_staff = form.staff is not None
     comment.save()
-    comment.record("submitted", by=comment.user, ip=comment.ip)
+    comment.record(CommentEvent.Kind.SUBMITTED, by=comment.user, ip=comment.ip)
     return comment
 
 

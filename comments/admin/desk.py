@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from comments import rules, tasks
 from comments.admin import health, timeline
 from comments.admin.actions import CHANGELIST, MOVES_BY_NAME, Move, S, moderate
+from comments.admin.counts import capped_counts, count_label
 from comments.models import (
     CLAIM_FOR,
     DECISION_KINDS,
@@ -223,8 +224,9 @@ def render_desk(modeladmin, request, queue, comment, error=None, status=200):
 
 
 def _queue_tabs(current):
-    counts = {name: q.comments().count() for name, q in QUEUES.items()}
-    return [(q, counts[name], q is current) for name, q in QUEUES.items()]
+    # Capped like the queue's own tabs: counting a million spam rows on every decision would not do.
+    counts = capped_counts({name: q.comments() for name, q in QUEUES.items()})
+    return [(q, count_label(counts[name]), q is current) for name, q in QUEUES.items()]
 
 
 def _comment_context(comment):

@@ -278,3 +278,30 @@ def test_a_correction_claimed_by_a_worker_that_died_is_sent_after_the_claim_expi
         call_command("recheck_comments", stdout=io.StringIO())
     assert len(fake_akismet.hits("/1.1/submit-spam")) == 1
     assert Comment.objects.get(pk=comment.pk).akismet_told == "spam"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_sending_one_correction_at_the_same_moment_tell_akismet_once(
+    fake_akismet, dummy_tasks, moderator, article, settings
+):
+    settings.AKISMET_TIMEOUT = 15
+    comment = checked_comment(fake_akismet, article, verdict="ham")
+    comment.mark_spam(by=moderator)
+    fake_akismet.mode, fake_akismet.delay = "slow", 0.5  # each send is still under way
+    start = threading.Barrier(8)
+
+    def send():
+        try:
+            start.wait(timeout=10)
+            send_akismet_feedback.call(comment.pk)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=send) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert len(fake_akismet.hits("/1.1/submit-spam")) == 1
+    assert Comment.objects.get(pk=comment.pk).akismet_told == "spam"

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments import rules, tasks, verdicts
-from comments.models import Comment, Rule
+from comments.models import Comment, CommentEvent, Rule
 
 DATA = Path(__file__).with_suffix(".toml")
 SEED_IP = "192.0.2.10"  # Documentation range: not a real reader's address.
@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 article.published_at + datetime.timedelta(minutes=row["minutes"]), timezone.now()
             ),
         )
-        comment.record("submitted", ip=SEED_IP)
+        comment.record(CommentEvent.Kind.SUBMITTED, ip=SEED_IP)
         if row["as"] == "approved":
             # Demo discussion is approved as written; it was never sent to Akismet.
             comment.record_spam_check(Comment.Akismet.DISABLED, {})
