@@ -1,6 +1,8 @@
+import html
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
     F,
@@ -709,12 +711,24 @@ class ArticleNote(models.Model):
         self.save()
 
     def publish(self, by):
-        """The note goes on the article, dated now; the article shows it as its update time."""
-        self.status = self.Status.PUBLISHED
-        self.published_at = timezone.now()
-        self.published_by = by
-        self._touch_article(self.published_at)
-        self.save(update_fields=["status", "published_at", "published_by"])
+        """The note goes on the article, dated now; the article shows it as its update time.
+
+        Once only, however many editors press "Publish" together: the first claims the row,
+        the others find it published and change nothing. Returns whether this call published.
+        """
+        moment = timezone.now()
+        with transaction.atomic():
+            claimed = ArticleNote.objects.filter(pk=self.pk, status=self.Status.PROPOSED).update(
+                status=self.Status.PUBLISHED, published_at=moment, published_by=by
+            )
+            if not claimed:
+                self.refresh_from_db(fields=["status", "published_at", "published_by"])
+                return False
+            self.status, self.published_at, self.published_by = self.Status.PUBLISHED, moment, by
+            self._touch_article(moment)
+            # Saved again for its signal (the pages showing it go stale) and its revision.
+            self.save(update_fields=["status", "published_at", "published_by"])
+        return True
 
     def amend(self):
         """Save a change to a published note, dated; the revision trail keeps the old text."""
@@ -723,15 +737,24 @@ class ArticleNote(models.Model):
         self.save()
 
     def decline(self):
-        """A proposal that will not be published; it stays on record."""
-        self.status = self.Status.DECLINED
-        self.save(update_fields=["status"])
+        """A proposal that will not be published; it stays on record. Only a proposal is
+        declined (never a note another editor has just published); returns whether it was."""
+        with transaction.atomic():
+            claimed = ArticleNote.objects.filter(pk=self.pk, status=self.Status.PROPOSED).update(
+                status=self.Status.DECLINED
+            )
+            self.refresh_from_db(fields=["status"])
+            if claimed:
+                self.save(update_fields=["status"])  # its signal and its revision
+        return bool(claimed)
 
     def _touch_article(self, moment):
         # An update, not a save: the article's own revisions and content are not the note's.
         # Before the note's own save, whose signal then makes every page showing it stale.
-        Article.objects.filter(pk=self.article_id).update(updated_at=moment)
-        self.article.updated_at = moment
+        # Only ever forward: a slower, earlier change must not set the article's time back.
+        earlier = Q(updated_at__isnull=True) | Q(updated_at__lt=moment)
+        Article.objects.filter(earlier, pk=self.article_id).update(updated_at=moment)
+        self.article.updated_at = max(filter(None, [self.article.updated_at, moment]))
 
     # Presentation.
     @property
@@ -744,5 +767,5 @@ class ArticleNote(models.Model):
 
     @property
     def text(self):
-        """The note as plain text, for machines (JSON-LD, feeds' titles)."""
-        return strip_tags(self.body_html).strip()
+        """The note as plain text, for machines (JSON-LD)."""
+        return html.unescape(strip_tags(self.body_html)).strip()

@@ -82,8 +82,7 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
     def publish(self, request, queryset):
         count = 0
         for note in queryset.proposed().select_related("article"):
-            if note.article.is_published():
-                note.publish(by=request.user)
+            if note.article.is_published() and note.publish(by=request.user):
                 count += 1
         reversion.set_comment(_("Published."))
         message = ngettext("%(count)d note published.", "%(count)d notes published.", count)
@@ -98,8 +97,7 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
     def decline(self, request, queryset):
         count = 0
         for note in queryset.proposed():
-            note.decline()
-            count += 1
+            count += note.decline()
         reversion.set_comment(_("Declined."))
         message = ngettext("%(count)d proposal declined.", "%(count)d proposals declined.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)

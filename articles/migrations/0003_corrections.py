@@ -6,40 +6,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_article_search_index'),
+        ("articles", "0002_article_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='article',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the headline, dek or body changes after publication, and when a correction or update is published or amended.', null=True, verbose_name='last updated'),
+            model_name="article",
+            name="updated_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Set when the headline, dek or body changes after publication, and when a correction or update is published or amended.",
+                null=True,
+                verbose_name="last updated",
+            ),
         ),
         migrations.CreateModel(
-            name='ArticleNote',
+            name="ArticleNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('correction', 'Correction'), ('update', 'Update')], default='correction', max_length=20, verbose_name='kind')),
-                ('body', models.TextField(help_text='Markdown. A correction says what was wrong and what is right; an update says what changed.', verbose_name='note')),
-                ('body_html', models.TextField(default='', editable=False)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('published', 'Published'), ('declined', 'Declined')], default='proposed', editable=False, max_length=20, verbose_name='status')),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='published')),
-                ('amended_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last amended')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='proposed')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notes', to='articles.article', verbose_name='article')),
-                ('proposed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='proposed by')),
-                ('published_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("correction", "Correction"), ("update", "Update")],
+                        default="correction",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown. A correction says what was wrong and what is right; an update says what changed.",
+                        verbose_name="note",
+                    ),
+                ),
+                ("body_html", models.TextField(default="", editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("published", "Published"),
+                            ("declined", "Declined"),
+                        ],
+                        default="proposed",
+                        editable=False,
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="published"
+                    ),
+                ),
+                (
+                    "amended_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last amended"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="proposed")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notes",
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="proposed by",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="published by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'correction or update',
-                'verbose_name_plural': 'corrections and updates',
-                'ordering': ['-published_at', '-pk'],
-                'permissions': [('publish_articlenote', 'Can publish and amend corrections and updates')],
-                'indexes': [models.Index(fields=['status', '-published_at'], name='note_listing_idx'), models.Index(fields=['article', 'status', 'published_at'], name='note_article_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='published_note_has_publish_time')],
+                "verbose_name": "correction or update",
+                "verbose_name_plural": "corrections and updates",
+                "ordering": ["-published_at", "-pk"],
+                "permissions": [
+                    ("publish_articlenote", "Can publish and amend corrections and updates")
+                ],
+                "indexes": [
+                    models.Index(fields=["status", "-published_at"], name="note_listing_idx"),
+                    models.Index(
+                        fields=["article", "status", "published_at"], name="note_article_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "published"), _negated=True),
+                            ("published_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="published_note_has_publish_time",
+                    )
+                ],
             },
         ),
     ]

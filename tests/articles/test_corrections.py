@@ -80,9 +80,7 @@ def test_notes_follow_the_story_in_the_order_they_were_published(client, story):
     assert re.search(r"<strong>Update</strong>\s*<time datetime=\"2026-11-20T09:00:00", page)
 
 
-def test_the_dateline_shows_the_latest_note_as_the_update_time_and_links_the_notes(
-    client, story
-):
+def test_the_dateline_shows_the_latest_note_as_the_update_time_and_links_the_notes(client, story):
     page = get(client, "/articles/vote/")
 
     dateline = re.search(r'<p class="dateline">(.*?)</p>', page, re.DOTALL)[1]
@@ -182,7 +180,10 @@ def test_the_rss_feed_lists_published_notes_newest_first(client, story):
     assert feed.bozo == 0
     assert feed.feed.title.startswith("Corrections and updates")
     titles = [entry.title for entry in feed.entries]
-    assert titles == ["Update: Council vote on the bridge", "Correction: Council vote on the bridge"]
+    assert titles == [
+        "Update: Council vote on the bridge",
+        "Correction: Council vote on the bridge",
+    ]
     update, correction = feed.entries
     assert update.link.startswith("http://testserver/articles/vote/#note-")
     assert "<strong>6–3</strong>" in correction.description
@@ -209,7 +210,7 @@ def test_publishing_a_note_refreshes_the_cached_article_and_listings(client):
     assert "Thursday" not in get(client, "/articles/cached/")
     assert "Thursday" not in get(client, "/corrections/")
     get(client, f"/section/{article.section.slug}/")
-    assert 'Updated <time' not in get(client, "/articles/cached/")  # from the page cache
+    assert "Updated <time" not in get(client, "/articles/cached/")  # from the page cache
 
     with time_machine.travel(NOW - datetime.timedelta(minutes=5), tick=False):
         note.publish(by=None)

@@ -2,10 +2,12 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from reversion.models import Version
 
 from articles.models import Article, ArticleNote
 from articles.roles import REPORTER, SENIOR_EDITOR
+from tests.comments.test_concurrency import at_once
 from tests.factories import ArticleFactory, ArticleNoteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,9 +131,7 @@ def test_a_senior_editor_publishes_a_proposal_and_readers_see_it(
     assert "gave the wrong date for the vote" in client.get("/articles/bridge/").content.decode()
 
 
-def test_a_senior_editor_declines_a_proposal_which_stays_on_record(
-    client, senior_editor, article
-):
+def test_a_senior_editor_declines_a_proposal_which_stays_on_record(client, senior_editor, article):
     note = ArticleNoteFactory(article=article)
     client.force_login(senior_editor)
 
@@ -248,3 +248,40 @@ def test_the_publish_and_amend_verbs_agree_with_the_querysets(article):
     note.refresh_from_db()
     assert not note.is_on_live_article()
     assert not ArticleNote.objects.published().on_live_articles().exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_editors_publishing_one_note_at_once_publish_it_once(senior_editor, reporter):
+    article = ArticleFactory(slug="together")
+    note = ArticleNoteFactory(article=article, proposed_by=reporter)
+    clients = []
+    for _ in range(6):
+        client = Client()
+        client.force_login(senior_editor)
+        clients.append(client)
+
+    def press_publish(client):
+        data = {"action": "publish", "_selected_action": [note.pk]}
+        return lambda: client.post(LIST_URL, data, follow=True).content.decode()
+
+    pages = at_once(*(press_publish(client) for client in clients))
+
+    assert sum("1 note published." in page for page in pages) == 1
+    assert sum("0 notes published." in page for page in pages) == len(clients) - 1
+    note.refresh_from_db()
+    assert note.status == ArticleNote.Status.PUBLISHED
+    comments = [v.revision.get_comment() for v in Version.objects.get_for_object(note)]
+    assert comments.count("Published.") == 1
+    article.refresh_from_db()
+    assert article.updated_at == note.published_at
+
+
+def test_a_published_note_is_not_declined_and_a_declined_one_not_published(article):
+    published = ArticleNoteFactory(article=article, published=True)
+    declined = ArticleNoteFactory(article=article)
+    declined.decline()
+
+    assert published.decline() is False
+    assert declined.publish(by=None) is False
+    published.refresh_from_db(), declined.refresh_from_db()
+    assert (published.status, declined.status) == ("published", "declined")

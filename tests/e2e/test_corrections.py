@@ -7,7 +7,10 @@ from playwright.sync_api import expect
 from articles.models import ArticleNote
 from tests.factories import ArticleFactory
 
-WORDING = "An earlier version of this article put the ferry landing on the east bank. It is on the west bank."
+WORDING = (
+    "An earlier version of this article put the ferry landing on the east bank. "
+    "It is on the west bank."
+)
 
 
 def test_a_senior_editor_publishes_a_correction_and_a_reader_sees_it(
