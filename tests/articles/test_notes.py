@@ -285,3 +285,18 @@ def test_a_published_note_is_not_declined_and_a_declined_one_not_published(artic
     assert declined.publish(by=None) is False
     published.refresh_from_db(), declined.refresh_from_db()
     assert (published.status, declined.status) == ("published", "declined")
+
+
+def test_a_moderator_has_no_way_into_the_notes(client, moderator, article):
+    note = ArticleNoteFactory(article=article)
+    client.force_login(moderator)
+
+    assert client.get(LIST_URL).status_code == 403
+    assert client.post(ADD_URL, note_form(article)).status_code == 403
+    assert (
+        client.post(LIST_URL, {"action": "publish", "_selected_action": [note.pk]}).status_code
+        == 403
+    )
+    note.refresh_from_db()
+    assert note.status == ArticleNote.Status.PROPOSED
+    assert ArticleNote.objects.count() == 1
