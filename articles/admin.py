@@ -123,7 +123,13 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
 
     @admin.display(description=_("notes"))
     def notes(self, article):
-        return notes_admin.notes_on(article)
+        return notes_admin.notes_on(article, getattr(article, "readable_notes", []))
+
+    def get_object(self, request, object_id, from_field=None):
+        article = super().get_object(request, object_id, from_field)
+        if article is not None:  # the notes its change page lists: those this user may read
+            article.readable_notes = article.notes.readable_by(request.user).in_article_order()
+        return article
 
     @admin.display(description=_("preview"))
     def preview_link(self, article):

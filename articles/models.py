@@ -577,8 +577,8 @@ class ArticleNoteQuerySet(models.QuerySet):
         return self.filter(Q(status=ArticleNote.Status.PUBLISHED) | Q(proposed_by=user.pk))
 
     def in_article_order(self):
-        """As an article shows them: in the order they were published."""
-        return self.order_by("published_at", "pk")
+        """As an article shows them: in the order they were published (proposals last)."""
+        return self.order_by(F("published_at").asc(nulls_last=True), "pk")
 
     def newest_first(self):
         return self.order_by("-published_at", "-pk")

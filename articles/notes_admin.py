@@ -133,8 +133,8 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
         raise PermissionDenied
 
 
-def notes_on(article):
-    """The article's notes for its change form: each with its state, date and a link."""
+def notes_on(article, notes):
+    """The article's ``notes`` for its change form: each with its state, date and a link."""
     if article.pk is None:
         return "—"
     rows = format_html_join(
@@ -147,7 +147,7 @@ def notes_on(article):
                 note.get_status_display(),
                 note.published_at.strftime("%Y-%m-%d %H:%M") if note.published_at else "",
             )
-            for note in article.notes.order_by("published_at", "pk")
+            for note in notes
         ),
     )
     link = ""

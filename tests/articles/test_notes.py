@@ -217,6 +217,18 @@ def test_the_article_admin_lists_its_notes_with_links(client, senior_editor, art
     assert f"/admin/articles/articlenote/add/?article={article.pk}" in page
 
 
+def test_the_article_admin_lists_a_reporter_only_the_notes_they_may_read(client, reporter, article):
+    published = ArticleNoteFactory(article=article, published=True)
+    own = ArticleNoteFactory(article=article, proposed_by=reporter)
+    colleague = ArticleNoteFactory(article=article, proposed_by=UserFactory(username="carla"))
+    client.force_login(reporter)
+
+    page = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+
+    for note, shown in [(published, True), (own, True), (colleague, False)]:
+        assert (f"/admin/articles/articlenote/{note.pk}/change/" in page) is shown
+
+
 def test_the_add_link_names_the_article_in_the_form(client, senior_editor, article):
     client.force_login(senior_editor)
 
