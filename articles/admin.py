@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from articles import revisions
+from articles import notes_admin, revisions
 from articles.changelist import CheckedListAdmin
 from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
 from articles.views import bad_request
@@ -87,7 +87,7 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
     autocomplete_fields = ["section", "tags"]
     inlines = [BylineInline, FAQInline, RelatedPickInline]
     actions = ["submit_for_review", "publish", "unpublish"]
-    readonly_fields = ["updated_at", "preview_link"]
+    readonly_fields = ["updated_at", "preview_link", "notes"]
     object_history_template = "admin/articles/article/object_history.html"
     change_list_template = "admin/articles/article/change_list.html"
     fieldsets = [
@@ -97,6 +97,7 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
             _("Publishing"),
             {"fields": ["status", "published_at", "updated_at", "comment_policy", "preview_link"]},
         ),
+        (_("Corrections and updates"), {"fields": ["notes"]}),
         (
             _("Search and social"),
             {"fields": ["meta_description", "social_image"], "classes": ["collapse"]},
@@ -119,6 +120,16 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
     @admin.display(description=_("byline"))
     def byline(self, article):
         return ", ".join(author.name for author in article.authors.all())
+
+    @admin.display(description=_("notes"))
+    def notes(self, article):
+        return notes_admin.notes_on(article, getattr(article, "readable_notes", []))
+
+    def get_object(self, request, object_id, from_field=None):
+        article = super().get_object(request, object_id, from_field)
+        if article is not None:  # the notes its change page lists: those this user may read
+            article.readable_notes = article.notes.readable_by(request.user).in_article_order()
+        return article
 
     @admin.display(description=_("preview"))
     def preview_link(self, article):

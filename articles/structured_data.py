@@ -57,7 +57,20 @@ def news_article(article):
     }
     if article.share_image:
         data["image"] = [absolute_url(article.share_image.url)]
+    corrections = [note for note in article.public_notes if note.is_correction()]
+    if corrections:
+        data["correction"] = [correction_comment(note) for note in corrections]
     return data
+
+
+def correction_comment(note):
+    """A published correction as a schema.org CorrectionComment."""
+    return {
+        "@type": "CorrectionComment",
+        "text": note.text,
+        "datePublished": _isoformat(note.published_at),
+        "url": absolute_url(note.get_absolute_url()),
+    }
 
 
 def breadcrumb_list(article):

@@ -22,11 +22,12 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from articles import caching, structured_data
 from articles.context_processors import navigation
-from articles.models import Article, Author, Byline, Section, SlugRedirect, Tag
+from articles.models import Article, ArticleNote, Author, Byline, Section, SlugRedirect, Tag
 
 # The home page: a lead story, the latest after it, then blocks per top-level section.
 LATEST = 6
 PER_SECTION = 4
+NOTES_PER_PAGE = 20
 # Characters that could end a <script> data block early, escaped as in Django's json_script.
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 # How long a reader (or a crawler) is asked to wait while the database is unavailable.
@@ -45,13 +46,18 @@ def json_ld(data):
 def article_context(article, is_preview=False):
     """The article page's own parts, rendered: its head tags and its story (with the FAQ and
     related picks). Everything they show is loaded here, in a fixed number of queries."""
-    prefetch_related_objects(
-        [article], Prefetch("bylines", Byline.objects.select_related("author")), "tags", "faqs"
+    # The article's bylines and its related picks' in one query, which leaves room for its notes.
+    related = list(article.related_articles().prefetch_related(None))
+    bylines = Prefetch("bylines", Byline.objects.select_related("author"))
+    prefetch_related_objects([article, *related], bylines)
+    notes = Prefetch(
+        "notes", ArticleNote.objects.published().in_article_order(), to_attr="public_notes"
     )
+    prefetch_related_objects([article], "tags", "faqs", notes)
     context = {
         "article": article,
         "is_preview": is_preview,
-        "related_articles": list(article.related_articles()),
+        "related_articles": related,
         "structured_data": [json_ld(data) for data in structured_data.for_article(article)],
         "social_meta": structured_data.social_meta(article),
     }
@@ -216,6 +222,22 @@ class TagView(ArticleListView):
 
     def articles(self, published):
         return published.tagged(self.subject)
+
+
+class CorrectionsView(caching.SharedCacheMixin, ListView):
+    """Every published correction and update, newest first."""
+
+    template_name = "articles/corrections.html"
+    context_object_name = "notes"
+    paginate_by = NOTES_PER_PAGE
+
+    def get_queryset(self):
+        notes = ArticleNote.objects.published().on_live_articles()
+        return notes.select_related("article").newest_first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, "page_range": page_range(context["page_obj"])}
 
 
 SEARCH_MAX_LENGTH = 200
