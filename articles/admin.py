@@ -17,6 +17,8 @@ from articles import revisions
 from articles.changelist import CheckedListAdmin
 from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
 from articles.views import bad_request
+from comments.admin.policy import policy_lines
+from comments.policy import effective_policy
 
 admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom admin")
@@ -33,11 +35,31 @@ class AuthorAdmin(CheckedListAdmin, admin.ModelAdmin):
 
 @admin.register(Section)
 class SectionAdmin(CheckedListAdmin, admin.ModelAdmin):
-    list_display = ["name", "parent", "position"]
+    list_display = ["name", "parent", "position", "comment_policy"]
     list_editable = ["position"]
+    list_filter = ["comment_policy"]
     list_select_related = ["parent"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "parent", "description", "position"]}),
+        (
+            _("Comments"),
+            {
+                "fields": [
+                    "comment_policy",
+                    "comments_close_after_days",
+                    "comment_link_limit",
+                    "comment_hold_words",
+                ],
+                "description": _(
+                    "A subsection takes what it leaves empty from its parent section, and the "
+                    "parent from the site's settings. The link limit and the hold words add to "
+                    "the site's: the lowest limit and every hold word apply."
+                ),
+            },
+        ),  # fmt: skip
+    ]
 
 
 @admin.register(Tag)
@@ -87,7 +109,7 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
     autocomplete_fields = ["section", "tags"]
     inlines = [BylineInline, FAQInline, RelatedPickInline]
     actions = ["submit_for_review", "publish", "unpublish"]
-    readonly_fields = ["updated_at", "preview_link"]
+    readonly_fields = ["updated_at", "preview_link", "comment_policy_in_effect"]
     object_history_template = "admin/articles/article/object_history.html"
     change_list_template = "admin/articles/article/change_list.html"
     fieldsets = [
@@ -95,7 +117,16 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
         (_("Image"), {"fields": ["image", "image_alt", "image_caption"]}),
         (
             _("Publishing"),
-            {"fields": ["status", "published_at", "updated_at", "comment_policy", "preview_link"]},
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "updated_at",
+                    "comment_policy",
+                    "comment_policy_in_effect",
+                    "preview_link",
+                ]
+            },  # fmt: skip
         ),
         (
             _("Search and social"),
@@ -119,6 +150,12 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
     @admin.display(description=_("byline"))
     def byline(self, article):
         return ", ".join(author.name for author in article.authors.all())
+
+    @admin.display(description=_("comment policy in effect"))
+    def comment_policy_in_effect(self, article):
+        if not article.pk:
+            return _("As its section, once the article is saved.")
+        return policy_lines(effective_policy(article))
 
     @admin.display(description=_("preview"))
     def preview_link(self, article):
