@@ -82,6 +82,7 @@ class ArticleCommentPolicyAdmin(CheckedListAdmin, admin.ModelAdmin):
         _policy_action(Policy.CLOSED, _("Close comments")),
         _policy_action(Policy.OPEN, _("Open comments")),
         _policy_action(Policy.PREMODERATED, _("Pre-moderate comments (hold every new one)")),
+        _policy_action(Policy.SECTION, _("Follow the section's comment policy")),
     ]
 
     def get_queryset(self, request):

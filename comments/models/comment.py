@@ -27,7 +27,7 @@ class Reason(models.TextChoices):
     AKISMET_SPAM = "akismet_spam", _("Akismet says spam")
     AKISMET_DISCARD = "akismet_discard", _("Akismet says blatant spam")
     AWAITING_SPAM_CHECK = "awaiting_spam_check", _("Awaiting spam check")
-    PREMODERATED = "premoderated", _("Article is pre-moderated")
+    PREMODERATED = "premoderated", _("Pre-moderated (the article or its section)")
     REPORTED = "reported", _("Reported by readers")
     STAFF = "staff", _("Posted by staff")
 

@@ -4,15 +4,22 @@ however many workers try at the same moment."""
 
 import datetime
 import io
+import os
+import socket
+import subprocess
+import sys
 import threading
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from articles.roles import MODERATOR
 from comments.models import Comment, ModeratorProfile
@@ -214,3 +221,65 @@ def test_simultaneous_workers_send_one_digest_per_window(courts):
 
     assert sorted(results) == [False] * 7 + [True]
     assert len(mail.outbox) == 1
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it is sent."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_inbox():
+    """A real SMTP server on loopback (aiosmtpd), in a thread of its own."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    yield inbox
+    controller.stop()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="The worker processes must share the test database: run on PostgreSQL.",
+)
+def test_three_worker_processes_given_six_digest_tasks_send_one_email(
+    transactional_db, settings, smtp_inbox, courts
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    user = moderator("cora", courts, digest=15)
+    comment = held_in(courts, body="Waiting for the courts desk.")
+    Comment.objects.filter(pk=comment.pk).update(notified_at=timezone.now())
+    for _n in range(6):
+        send_digest.enqueue(user.moderator_profile.pk)
+    db = connection.settings_dict
+    login = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"]
+    env = {**os.environ, "TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+           "DATABASE_URL": f"postgres://{login}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "EMAIL_URL": f"smtp://127.0.0.1:{smtp_inbox.port}", "AKISMET_API_KEY": ""}  # fmt: skip
+    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
+               "--no-reload", "--queue-name", "*"]  # fmt: skip
+
+    workers = [
+        subprocess.Popen(command, cwd=django_settings.BASE_DIR, env=env, stderr=subprocess.PIPE)
+        for _n in range(3)
+    ]
+    for worker in workers:
+        assert worker.wait(timeout=90) == 0, worker.stderr.read()
+        worker.stderr.close()
+
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 6
+    [message] = smtp_inbox.messages
+    assert message.rcpt_tos == ["cora@news.example"]
+    assert b"Waiting for the courts desk." in message.content

@@ -68,9 +68,7 @@ def test_a_top_level_section_sets_its_articles_switch(courts):
     assert (policy.mode, policy.mode_source) == (Mode.PREMODERATED, "from section Courts")
 
 
-def test_close_after_comes_from_the_section_then_the_parent_then_the_site(
-    courts, trials, settings
-):
+def test_close_after_comes_from_the_section_then_the_parent_then_the_site(courts, trials, settings):
     settings.COMMENTS_CLOSE_AFTER_DAYS = 30
     article = ArticleFactory(section=trials)
     assert (policy_of(article).close_after_days, policy_of(article).close_source) == (
