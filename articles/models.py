@@ -78,6 +78,7 @@ class Section(models.Model):
         max_length=20,
         choices=CommentPolicy.choices,
         default=CommentPolicy.INHERIT,
+        db_default=CommentPolicy.INHERIT,  # rows written by older code (or migrations) inherit
         blank=True,
         help_text=_("An article's own setting wins over its section's."),
     )
@@ -102,6 +103,8 @@ class Section(models.Model):
     comment_hold_words = models.TextField(
         _("hold words"),
         blank=True,
+        default="",
+        db_default="",
         help_text=_(
             "One word or phrase a line (whole words, any case): a comment with one is held "
             "for a moderator, on top of the site's hold words and the parent section's."

@@ -27,6 +27,8 @@ class Migration(migrations.Migration):
             name="comment_hold_words",
             field=models.TextField(
                 blank=True,
+                db_default="",
+                default="",
                 help_text="One word or phrase a line (whole words, any case): a comment with one is held for a moderator, on top of the site's hold words and the parent section's.",
                 verbose_name="hold words",
             ),
@@ -47,6 +49,7 @@ class Migration(migrations.Migration):
             name="comment_policy",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 choices=[
                     ("", "As the parent section (top level: open)"),
                     ("open", "Open"),
