@@ -18,6 +18,7 @@ from comments.models import (
     PurgeLog,
     Rule,
     articles_moderated_by,
+    moderated_sections,
 )
 from comments.policy import effective_policy
 
@@ -93,7 +94,7 @@ class ArticleCommentPolicyAdmin(CheckedListAdmin, admin.ModelAdmin):
         # A section's moderator sets the policies of their sections' articles only.
         pending = Count("comments", filter=Q(comments__status=Comment.Status.PENDING))
         articles = super().get_queryset(request).published()
-        if not request.user.is_superuser:
+        if moderated_sections(request.user) is not None:
             articles = articles.filter(pk__in=articles_moderated_by(request.user).values("pk"))
         return articles.annotate(pending=pending)
 

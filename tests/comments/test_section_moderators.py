@@ -245,3 +245,37 @@ def test_the_scoped_queue_keeps_its_query_budget(courts_desk, mine, django_asser
     courts_desk.get(QUEUE)
     with django_assert_max_num_queries(11):
         assert courts_desk.get(QUEUE).status_code == 200
+
+
+# Who sets the scopes.
+
+
+def test_a_superuser_limits_a_moderator_to_sections(courts, culture):
+    cora = UserFactory(username="cora", is_staff=True)
+    cora.groups.add(Group.objects.get(name=MODERATOR))
+    UserFactory(username="reader")  # not a moderator: not offered
+    root = logged_in(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    form = root.get("/admin/comments/moderatorprofile/add/").content.decode()
+    response = root.post(
+        "/admin/comments/moderatorprofile/add/",
+        {"user": cora.pk, "sections": [courts.pk], "digest_minutes": 20},
+    )
+
+    assert ">cora</option>" in form and ">reader</option>" not in form
+    assert response.status_code == 302
+    profile = ModeratorProfile.objects.get(user=cora)
+    assert list(profile.sections.all()) == [courts]
+    assert profile.digest_minutes == 20
+    assert not profile.is_site_wide() and profile.is_digesting()
+
+
+def test_a_moderator_cannot_change_their_own_scope(courts_desk, courts):
+    profile = ModeratorProfile.objects.get(user__username="cora")
+    page = f"/admin/comments/moderatorprofile/{profile.pk}/change/"
+    assert courts_desk.get(page).status_code == 403
+    response = courts_desk.post(
+        page, {"user": profile.user_id, "sections": [], "digest_minutes": 0}
+    )
+    assert response.status_code == 403
+    assert list(profile.sections.all()) == [courts]
