@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from articles.models import Article, Section
 
@@ -51,15 +51,22 @@ class EffectivePolicy:
 
     def lines(self):
         """What an editor reads: each part with where it comes from, as (label, source)."""
+        days, limit = self.close_after_days, self.link_limit
         closing = (
-            _("closes %(days)d days after publication") % {"days": self.close_after_days}
-            if self.close_after_days
+            ngettext(
+                "closes %(days)d day after publication",
+                "closes %(days)d days after publication",
+                days,
+            )
+            % {"days": days}
+            if days
             else _("never closes by age")
         )
+        links = ngettext("held at %(count)d link", "held at %(count)d links", limit)
         lines = [
             (str(self.mode_label), self.mode_source),
             (closing, self.close_source),
-            (_("held at %(count)d links") % {"count": self.link_limit}, self.link_source),
+            (links % {"count": limit}, self.link_source),
         ]
         for word, source in self.hold_words:
             lines.append((_("hold word “%(word)s”") % {"word": word}, source))

@@ -117,7 +117,10 @@ def send_digest(profile_id):
             next_digest_at=now + datetime.timedelta(minutes=profile.digest_minutes),
         )
     )
-    if not claimed:
+    if not claimed:  # another worker sent this window's: what is left waits for the next
+        later = ModeratorProfile.objects.filter(pk=profile.pk).values("next_digest_at").first()
+        if later and later["next_digest_at"] and later["next_digest_at"] > now:
+            schedule(send_digest, later["next_digest_at"], profile.pk)
         return False
     if emails.send_digest(profile, since, now):
         return True

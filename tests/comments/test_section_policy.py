@@ -229,7 +229,7 @@ def test_the_article_admin_shows_the_policy_in_effect_and_its_source(
     html = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
 
     assert "Open, every comment held for a moderator <small>(from section Courts)</small>" in html
-    assert "held at 1 links <small>(from section Courts)</small>" in html
+    assert "held at 1 link <small>(from section Courts)</small>" in html
 
     article.comment_policy = Mode.CLOSED
     article.save()
