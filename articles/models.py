@@ -2,6 +2,7 @@ import html
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
@@ -54,6 +55,12 @@ class Author(models.Model):
 
 
 class Section(models.Model):
+    class CommentPolicy(models.TextChoices):
+        INHERIT = "", _("As the parent section (top level: open)")
+        OPEN = "open", _("Open")
+        PREMODERATED = "premoderated", _("Open, every comment held for a moderator")
+        CLOSED = "closed", _("Closed")
+
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     parent = models.ForeignKey(
@@ -67,6 +74,45 @@ class Section(models.Model):
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("menu position"), default=0)
+    # The section's comment policy; each empty value is taken from the parent section, then
+    # from the site (comments/policy.py reads them, with the article's own switch first).
+    comment_policy = models.CharField(
+        _("comments"),
+        max_length=20,
+        choices=CommentPolicy.choices,
+        default=CommentPolicy.INHERIT,
+        db_default=CommentPolicy.INHERIT,  # rows written by older code (or migrations) inherit
+        blank=True,
+        help_text=_("An article's own setting wins over its section's."),
+    )
+    comments_close_after_days = models.PositiveSmallIntegerField(
+        _("close comments after (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Counted from publication. Empty: as the parent section, or the site's setting."
+        ),
+    )
+    comment_link_limit = models.PositiveSmallIntegerField(
+        _("hold comments with this many links"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "On top of the site's limit and the parent section's: the lowest of them applies."
+        ),
+    )
+    comment_hold_words = models.TextField(
+        _("hold words"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "One word or phrase a line (whole words, any case): a comment with one is held "
+            "for a moderator, on top of the site's hold words and the parent section's."
+        ),
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -87,6 +133,12 @@ class Section(models.Model):
     def trail(self):
         """The sections from the top down to this one, for breadcrumbs."""
         return [self.parent, self] if self.parent_id else [self]
+
+    @property
+    def hold_words(self):
+        """This section's own hold words, one a line, without blanks or repeats."""
+        words = (line.strip() for line in self.comment_hold_words.splitlines())
+        return list(dict.fromkeys(word for word in words if word))
 
 
 class Tag(models.Model):
@@ -117,6 +169,10 @@ class ArticleQuerySet(models.QuerySet):
     def in_section(self, section):
         """Articles in a section or any of its subsections."""
         return self.filter(Q(section=section) | Q(section__parent=section))
+
+    def in_sections(self, sections):
+        """Articles in any of ``sections`` (sections or their pks) or their subsections."""
+        return self.filter(Q(section__in=sections) | Q(section__parent__in=sections))
 
     def by_author(self, author):
         return self.filter(authors=author)
@@ -224,6 +280,7 @@ class Article(models.Model):
         PUBLISHED = "published", _("Published")
 
     class CommentPolicy(models.TextChoices):
+        SECTION = "section", _("As its section")
         OPEN = "open", _("Open")
         PREMODERATED = "premoderated", _("Open, every comment held for a moderator")
         CLOSED = "closed", _("Closed")
@@ -282,7 +339,11 @@ class Article(models.Model):
         ),
     )
     comment_policy = models.CharField(
-        _("comments"), max_length=20, choices=CommentPolicy.choices, default=CommentPolicy.OPEN
+        _("comments"),
+        max_length=20,
+        choices=CommentPolicy.choices,
+        default=CommentPolicy.SECTION,
+        help_text=_("Anything but “As its section” wins over the section's policy."),
     )
     meta_description = models.CharField(
         _("meta description"),

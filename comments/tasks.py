@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments import emails, retention, spam, verdicts
-from comments.models import Comment, CommentEvent, retry_delay
+from comments.models import Comment, CommentEvent, ModeratorProfile, retry_delay
 
 RECHECK_BATCH = 100
 # Longer than any send can take (the SMTP timeout applies to each step of it).
@@ -74,12 +74,67 @@ def notify_moderators(comment_id):
     )
     if not claimed:
         return
-    comment = Comment.objects.select_related("article").get(pk=comment_id)
-    if emails.notify_moderators(comment):
+    comment = Comment.objects.select_related("article__section").get(pk=comment_id)
+    addresses, digests = emails.recipients(comment)
+    if emails.notify_moderators(comment, addresses, digests):
+        for profile in digests:
+            queue_digest(profile)
         return
     Comment.objects.filter(pk=comment_id).update(notified_at=None)
     attempts = comment.events.filter(kind=CommentEvent.Kind.NOTIFY_FAILED).count()
     schedule(notify_moderators, timezone.now() + retry_delay(attempts), comment.pk)
+
+
+def queue_digest(profile):
+    """Have the moderator's digest sent when their window allows: now, or when it ends."""
+    due = profile.next_digest_at
+    if due is None or due <= timezone.now():
+        send_digest.enqueue(profile.pk)
+    else:
+        schedule(send_digest, due, profile.pk)
+
+
+@task
+def send_digest(profile_id):
+    """One moderator's digest of the comments held for them: at most one per window.
+
+    The window is claimed by one guarded UPDATE (the last digest time as read, and a window
+    that has run out), so of several workers only one sends; the e-mail goes out holding no
+    lock, and a failed send gives the window back and tries again later.
+    """
+    profile = ModeratorProfile.objects.select_related("user").filter(pk=profile_id).first()
+    now = timezone.now()
+    if profile is None or not profile.is_digesting():
+        return False
+    since = profile.digest_sent_at
+    if not emails.digest_comments(profile, since, now).exists():
+        return False
+    claimed = (
+        ModeratorProfile.objects.digest_due(now)
+        .filter(pk=profile.pk, digest_sent_at=since)
+        .update(
+            digest_sent_at=now,
+            next_digest_at=now + datetime.timedelta(minutes=profile.digest_minutes),
+        )
+    )
+    if not claimed:  # another worker sent this window's: what is left waits for the next
+        later = ModeratorProfile.objects.filter(pk=profile.pk).values("next_digest_at").first()
+        if later and later["next_digest_at"] and later["next_digest_at"] > now:
+            schedule(send_digest, later["next_digest_at"], profile.pk)
+        return False
+    if emails.send_digest(profile, since, now):
+        return True
+    ModeratorProfile.objects.filter(pk=profile.pk, digest_sent_at=now).update(
+        digest_sent_at=since, next_digest_at=profile.next_digest_at
+    )
+    schedule(send_digest, now + retry_delay(1), profile.pk)
+    return False
+
+
+def send_due_digests():
+    """For cron: the digests whose window has run out (each sends only if something is new)."""
+    due = list(ModeratorProfile.objects.digest_due().values_list("pk", flat=True))
+    return sum(bool(send_digest.call(pk)) for pk in due)
 
 
 def release_stale_notification_claims(older_than=NOTIFY_CLAIM_TIMEOUT):

@@ -24,7 +24,8 @@ from comments.origin import same_origin_required
 @same_origin_required
 def post_comment(request, pk):
     """A reader's comment, through DESIGN.md's pipeline: validate, gate, rules, save, check."""
-    article = get_object_or_404(Article.objects.published(), pk=pk)
+    articles = Article.objects.published().select_related("section__parent")
+    article = get_object_or_404(articles, pk=pk)
     form = CommentForm(request.POST, article=article, user=request.user)
     if not form.is_valid():
         return show_again(request, form, HTTPStatus.BAD_REQUEST)

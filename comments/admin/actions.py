@@ -66,7 +66,9 @@ MOVES_BY_NAME = {move.name: move for move in MOVES}
 
 def moderate(pk, verb, by, sources, expected=None, **options):
     """A moderator's decision (``Comment.objects.moderate``), then the correction it makes due."""
-    comment, applied = Comment.objects.moderate(pk, verb, by, sources, expected, **options)
+    # Through the moderator's scope: a comment of another section is not found (None).
+    theirs = Comment.objects.moderated_by(by)
+    comment, applied = theirs.moderate(pk, verb, by, sources, expected, **options)
     if applied:
         tasks.queue_feedback(comment)
     return comment, applied

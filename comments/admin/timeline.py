@@ -20,6 +20,7 @@ LABELS = {
     "on": _("Legal hold"),
     "note": _("Reader's note"),
     "recipients": _("Moderators e-mailed"),
+    "digests": _("Moderators told in their digest"),
     "ip": _("IP address"),
     "text_kept": _("Text kept"),
     "recheck": _("Re-check from the queue"),

@@ -12,6 +12,11 @@ from comments.models.records import (
     Report,
     ReportQuerySet,
 )
+from comments.models.scopes import (
+    ModeratorProfile,
+    articles_moderated_by,
+    moderated_sections,
+)
 
 __all__ = [
     "CLAIM_FOR",
@@ -20,6 +25,7 @@ __all__ = [
     "SPAM_REASONS",
     "ArticleCommentPolicy",
     "Comment",
+    "ModeratorProfile",
     "CommentEvent",
     "CommentReason",
     "CommentQuerySet",
@@ -29,5 +35,7 @@ __all__ = [
     "Report",
     "ReportQuerySet",
     "Rule",
+    "articles_moderated_by",
+    "moderated_sections",
     "retry_delay",
 ]

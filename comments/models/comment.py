@@ -12,6 +12,7 @@ from articles.markup import render_comment
 from articles.models import Article
 from comments.models.desk import ClaimQuerySet, RemovalReason
 from comments.models.records import CommentEvent, CommentReason
+from comments.models.scopes import articles_moderated_by, moderated_sections
 
 
 class Reason(models.TextChoices):
@@ -26,7 +27,7 @@ class Reason(models.TextChoices):
     AKISMET_SPAM = "akismet_spam", _("Akismet says spam")
     AKISMET_DISCARD = "akismet_discard", _("Akismet says blatant spam")
     AWAITING_SPAM_CHECK = "awaiting_spam_check", _("Awaiting spam check")
-    PREMODERATED = "premoderated", _("Article is pre-moderated")
+    PREMODERATED = "premoderated", _("Pre-moderated (the article or its section)")
     REPORTED = "reported", _("Reported by readers")
     STAFF = "staff", _("Posted by staff")
 
@@ -81,6 +82,14 @@ class CommentQuerySet(ClaimQuerySet):
     def feedback_due(self):
         """Comments whose correction (spam or ham) still has to be sent to Akismet."""
         return self.exclude(akismet_feedback="")
+
+    def moderated_by(self, user):
+        """The comments ``user`` may see and act on: their sections' (ModeratorProfile), or
+        all for a site-wide moderator. Every moderation view and action reads through this."""
+        if moderated_sections(user) is None:
+            return self
+        # A subquery, not a join: row locks (select_for_update) stay on the comments.
+        return self.filter(article__in=articles_moderated_by(user).values("pk"))
 
     def from_commenter(self, email):
         return self.filter(email__iexact=email) if email else self.none()
@@ -317,6 +326,11 @@ class Comment(models.Model):
         self._stored_reasons = list(self.reasons)
 
     # Predicates, each the twin of a QuerySet method.
+    def is_moderated_by(self, user):
+        """The twin of ``Comment.objects.moderated_by(user)``."""
+        sections = moderated_sections(user)
+        return sections is None or self.article.section_id in sections
+
     def is_approved(self):
         return self.status == self.Status.APPROVED
 
@@ -564,10 +578,11 @@ class Comment(models.Model):
             next_check_at=self.next_check_at.isoformat(),
         )
 
-    def record_notified(self, recipients):
+    def record_notified(self, recipients, digests=0):
         self.notified_at = timezone.now()
         self.save(update_fields=["notified_at"])
-        self.record(CommentEvent.Kind.NOTIFIED, recipients=len(recipients))
+        more = {"digests": digests} if digests else {}
+        self.record(CommentEvent.Kind.NOTIFIED, recipients=len(recipients), **more)
 
     def record(self, kind, by=None, **data):
         return CommentEvent.objects.create(comment=self, kind=kind, actor=by, data=data)

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from comments import rules, spam
 from comments.admin.health import queue_health
+from comments.models import Comment
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ def moderation_summary(context):
     user = context["request"].user
     if not user.has_perm("comments.view_comment"):
         return {"shown": False}
-    health = queue_health()
+    health = queue_health(comments=Comment.objects.moderated_by(user))
     return {
         "shown": True,
         "health": health,

@@ -163,7 +163,7 @@ class Command(BaseCommand):
             "closing_question": story.get("closing_question", ""),
             "image_alt": story.get("image_alt", ""),
             "image_caption": story.get("image_caption", ""),
-            "comment_policy": story.get("comment_policy", Article.CommentPolicy.OPEN),
+            "comment_policy": story.get("comment_policy", Article.CommentPolicy.SECTION),
             "meta_description": story.get("meta_description", ""),
         }
         if not Article.objects.filter(slug=story["slug"]).exists():
