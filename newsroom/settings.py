@@ -241,6 +241,7 @@ AXES_VERBOSE = False  # no banner on every start; each failure is still logged
 
 # Publishing
 ARTICLE_PAGE_PARTS = ["comments.display.comment_area"]  # what other apps add to article pages
+ARTICLE_CARD_PARTS = ["comments.display.comment_counts"]  # ... and to each listing card
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=12)
 RELATED_ARTICLES_COUNT = env.int("RELATED_ARTICLES_COUNT", default=4)
 
