@@ -11,11 +11,10 @@ pages are private and never reach a shared cache.
 
 from collections import defaultdict
 
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
-
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
