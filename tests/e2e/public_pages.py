@@ -30,8 +30,11 @@ def tag(page, base, article):
 
 
 def article_with_comments(page, base, article):
+    """The reference article's discussion, with its Editors' pick (seed_comments features one)."""
     _open(page, base, article.get_absolute_url())
     expect(page.locator(".comment-list .comment").first).to_be_visible()
+    expect(page.locator(".comment-picks .comment-pick").first).to_be_visible()
+    expect(page.locator(".comment-list .comment-pick-badge").first).to_be_visible()
 
 
 def article_with_a_refused_comment(page, base, article):
