@@ -5,9 +5,13 @@ import re
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 
+from articles.roles import MODERATOR
 from comments.models import Comment, CommentEvent
 from tests.comments.conftest import act, approved_comment, held_comment
+from tests.comments.test_concurrency import at_once
+from tests.conftest import _staff
 
 CHANGELIST = "/admin/comments/comment/"
 
@@ -220,3 +224,46 @@ def test_featuring_and_taking_down_show_on_the_next_request_of_the_cached_page(
     comment.remove(by=moderator)
     html = page(client, article)
     assert picks(html) == "" and "Worth a pick." not in html
+
+
+# At the same moment (eight moderators: enough to meet on the row lock, and quick).
+
+THREADS = 8
+
+
+def _poster(user, url, data=None):
+    def post():
+        client = Client()
+        client.force_login(user)
+        return client.post(url, data or {}).status_code
+
+    return post
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moderators_featuring_one_comment_at_once_record_one_pick(article):
+    moderators = [_staff(f"mod{n}", MODERATOR, None) for n in range(THREADS)]
+    comment = approved_comment(article)
+    url = f"{CHANGELIST}{comment.pk}/moderate/feature/"
+
+    codes = at_once(*(_poster(user, url) for user in moderators))
+
+    assert set(codes) == {302}
+    assert comment.events.filter(kind=CommentEvent.Kind.FEATURED).count() == 1
+    assert Comment.objects.featured().get() == comment
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pick_taken_down_while_being_featured_ends_unfeatured(article):
+    moderators = [_staff(f"mod{n}", MODERATOR, None) for n in range(THREADS)]
+    comment = approved_comment(article)
+    base = f"{CHANGELIST}{comment.pk}/moderate/"
+    posts = [
+        _poster(user, base + ("remove/" if n == THREADS // 2 else "feature/"))
+        for n, user in enumerate(moderators)
+    ]
+
+    at_once(*posts)
+
+    comment.refresh_from_db()
+    assert comment.is_removed() and comment.featured_at is None
