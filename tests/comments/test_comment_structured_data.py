@@ -69,6 +69,7 @@ def test_the_news_article_counts_and_lists_the_approved_comments(client, setting
     root.refresh_from_db()
     assert first["datePublished"] == root.status_changed_at.isoformat(timespec="seconds")
     assert "Not yet approved." not in str(items)
+    assert "earlier@example.net" not in str(data)  # the commenters' e-mail addresses
 
 
 def test_replies_name_the_comment_they_answer_as_parent_item(client, settings, article, thread):
