@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import views
+from comments import feeds, views
 
 app_name = "comments"
 
@@ -8,4 +8,10 @@ urlpatterns = [
     path("comments/post/<int:pk>/", views.post_comment, name="post"),
     path("comments/report/<int:pk>/", views.report_comment, name="report"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+    path("comments/feeds/rss/", feeds.LatestCommentsFeed(), name="rss"),
+    path("comments/feeds/atom/", feeds.LatestCommentsAtomFeed(), name="atom"),
+    path("articles/<slug:slug>/comments/rss/", feeds.ArticleCommentsFeed(), name="article-rss"),
+    path(
+        "articles/<slug:slug>/comments/atom/", feeds.ArticleCommentsAtomFeed(), name="article-atom"
+    ),
 ]

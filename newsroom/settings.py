@@ -242,6 +242,7 @@ AXES_VERBOSE = False  # no banner on every start; each failure is still logged
 # Publishing
 ARTICLE_PAGE_PARTS = ["comments.display.comment_area"]  # what other apps add to article pages
 ARTICLE_POLICY_IN_EFFECT = "comments.admin.policy.policy_in_effect"  # shown in the article admin
+ARTICLE_CARD_PARTS = ["comments.display.comment_counts"]  # ... and to each listing card
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=12)
 RELATED_ARTICLES_COUNT = env.int("RELATED_ARTICLES_COUNT", default=4)
 

@@ -171,9 +171,24 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
     editable_fields = ["name", "url", "body"]
     readonly_fields = ["article_link", "parent", "status", "email", "reason_list", "akismet_label",
                        "ip", "user_agent", "referrer", "user", "submitted_at", "checked_at",
-                       "status_changed_at", "anonymized_at", "notified_at"]  # fmt: skip
+                       "status_changed_at", "anonymized_at", "notified_at",
+                       "featured_at"]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["status", "article_link", "parent", "name", "email", "url", "body"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "status",
+                    "featured_at",
+                    "article_link",
+                    "parent",
+                    "name",
+                    "email",
+                    "url",
+                    "body",
+                ]
+            },
+        ),  # fmt: skip
         (_("Why and how"), {"fields": ["reason_list", "akismet_label", "legal_hold"]}),
         (
             _("Request"),

@@ -28,6 +28,7 @@ LABELS = {
     "before": _("Before"),
     "after": _("After"),
     "undone": _("Decision undone"),
+    "unfeatured": _("No longer an Editors' pick"),
 }
 # What a "reason" code means depends on the event: a reader's report, a moderator's take-down,
 # or (otherwise) why the comment was held.

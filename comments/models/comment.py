@@ -94,6 +94,10 @@ class CommentQuerySet(ClaimQuerySet):
     def from_commenter(self, email):
         return self.filter(email__iexact=email) if email else self.none()
 
+    def featured(self):
+        """Approved comments a moderator picked ("Editors' pick")."""
+        return self.approved().filter(featured_at__isnull=False)
+
     def moderate(self, pk, verb, by, sources, expected=None, **options):
         """Apply a moderator's ``verb`` to one comment under a row lock; the first one wins.
 
@@ -209,6 +213,8 @@ class Comment(models.Model):
         verbose_name=_("claimed by"),
     )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True, editable=False)
+    # Picked by a moderator ("Editors' pick"): shown above the thread while it stays approved.
+    featured_at = models.DateTimeField(_("featured"), null=True, blank=True, editable=False)
     # Why a moderator took it down, for its statement of reasons; empty while it is up.
     removal_reason = models.CharField(
         _("reason for removal"),
@@ -275,6 +281,10 @@ class Comment(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")), name="comment_not_reply_to_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(featured_at__isnull=True) | Q(status="approved"),
+                name="featured_comment_is_approved",
             ),
         ]
 
@@ -375,6 +385,9 @@ class Comment(models.Model):
 
     def is_from_commenter(self, email):
         return bool(email) and self.email.lower() == email.lower()
+
+    def is_featured(self):
+        return self.is_approved() and self.featured_at is not None
 
     def was_approved(self):
         """Whether it was approved before its last save: readers saw it until then."""
@@ -480,6 +493,24 @@ class Comment(models.Model):
             after={f: after for f, (_b, after) in changed.items()},
         )
 
+    def feature(self, by=None):
+        """Make it an Editors' pick; False (nothing done) unless approved and not picked yet."""
+        if not self.is_approved() or self.is_featured():
+            return False
+        self.featured_at = timezone.now()
+        self.save(update_fields=["featured_at"])
+        self.record(CommentEvent.Kind.FEATURED, by=by)
+        return True
+
+    def unfeature(self, by=None):
+        """No longer an Editors' pick; False when it was not one."""
+        if self.featured_at is None:
+            return False
+        self.featured_at = None
+        self.save(update_fields=["featured_at"])
+        self.record(CommentEvent.Kind.UNFEATURED, by=by)
+        return True
+
     def set_legal_hold(self, on, by=None):
         if self.legal_hold == on:
             return
@@ -511,6 +542,9 @@ class Comment(models.Model):
         previous = self.status if self.pk else None
         self.status = status
         self.status_changed_at = timezone.now()
+        if status != self.Status.APPROVED and self.featured_at is not None:
+            self.featured_at = None  # only approved comments are picks: taken down, unpicked
+            data["unfeatured"] = True
         if by is not None:
             self._plan_akismet_feedback()
             self.reported_at = None  # the open reports are settled below

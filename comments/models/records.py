@@ -36,6 +36,8 @@ class CommentEvent(models.Model):
         EXPORTED = "exported", _("Personal data exported")
         ERASED = "erased", _("Personal data erased")
         UNDONE = "decision_undone", _("Decision undone")
+        FEATURED = "featured", _("Featured as an Editors' pick")
+        UNFEATURED = "unfeatured", _("No longer an Editors' pick")
 
     comment = models.ForeignKey(
         "comments.Comment",

@@ -30,10 +30,13 @@ def tag(page, base, article):
 
 
 def article_with_comments(page, base, article):
-    """The reference article, with its comments and its published correction."""
+    """The reference article, with its comments, its Editors' pick (seed_comments features one)
+    and its published correction."""
     _open(page, base, article.get_absolute_url())
     expect(page.locator(".comment-list .comment").first).to_be_visible()
     expect(page.locator("#notes .note").first).to_be_visible()
+    expect(page.locator(".comment-picks .comment-pick").first).to_be_visible()
+    expect(page.locator(".comment-list .comment-pick-badge").first).to_be_visible()
 
 
 def article_with_a_refused_comment(page, base, article):
