@@ -2,6 +2,11 @@
 
 from comments.models.comment import SPAM_REASONS, Comment, CommentQuerySet, Reason, retry_delay
 from comments.models.desk import CLAIM_FOR, RemovalReason
+from comments.models.mail import (
+    CommenterAddress,
+    CommenterMail,
+    mail_retry_delay,
+)
 from comments.models.moderation import ArticleCommentPolicy, Rule
 from comments.models.records import (
     DECISION_KINDS,
@@ -20,6 +25,8 @@ __all__ = [
     "SPAM_REASONS",
     "ArticleCommentPolicy",
     "Comment",
+    "CommenterAddress",
+    "CommenterMail",
     "CommentEvent",
     "CommentReason",
     "CommentQuerySet",
@@ -29,5 +36,6 @@ __all__ = [
     "Report",
     "ReportQuerySet",
     "Rule",
+    "mail_retry_delay",
     "retry_delay",
 ]

@@ -36,6 +36,7 @@ class CommentEvent(models.Model):
         EXPORTED = "exported", _("Personal data exported")
         ERASED = "erased", _("Personal data erased")
         UNDONE = "decision_undone", _("Decision undone")
+        WITHDRAWN = "withdrawn", _("Withdrawn by its author")
 
     comment = models.ForeignKey(
         "comments.Comment",
@@ -74,7 +75,7 @@ class CommentEvent(models.Model):
 
 
 # Every kind of event that sets a comment's status.
-STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone"]
+STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone", "withdrawn"]
 
 
 class CommentReason(models.Model):
