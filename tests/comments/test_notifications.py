@@ -483,3 +483,19 @@ def test_a_staff_reply_emails_the_reader(
     assert response.status_code == 302
     [notice] = inbox("ef@example.net")
     assert "Rita Reporter replied" in notice.subject
+
+
+def test_a_superuser_reads_the_outbox_in_the_admin_and_cannot_change_it(post, article, client):
+    from tests.factories import UserFactory
+
+    post(article, email="ad@example.net", follow="on")
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/comments/commentermail/?status=sent")
+    row = CommenterMail.objects.get()
+    change = client.post(f"/admin/comments/commentermail/{row.pk}/change/", {"status": "queued"})
+
+    assert listing.status_code == 200
+    assert "ad@example.net" in listing.text
+    assert change.status_code == 403
+    assert client.get("/admin/comments/commenteraddress/?q=ad%40").status_code == 200
