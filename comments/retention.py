@@ -175,6 +175,27 @@ def export_commenter(email, by=None):
         "email": email,
         "exported_at": timezone.now(),
         "comments": [_exported(comment) for comment in comments],
+        "address": _exported_address(email),
+    }
+
+
+def _exported_address(email):
+    """The commenter's e-mail consent and the e-mails sent to them, or None."""
+    address = CommenterAddress.objects.for_email(email).prefetch_related("mails").first()
+    if address is None:
+        return None
+    return {
+        "confirmed_at": address.confirmed_at,
+        "unsubscribed_at": address.unsubscribed_at,
+        "emails": [
+            {
+                "subject": m.subject,
+                "status": m.status,
+                "queued_at": m.created_at,
+                "sent_at": m.sent_at,
+            }
+            for m in address.mails.all()
+        ],  # fmt: skip
     }
 
 

@@ -157,9 +157,9 @@ class PrivacyView(TemplateView):
 # The commenter's own links, from their e-mail: no login, no cookie, each signed.
 
 
-def link_invalid(request, expired_token=None, status=HTTPStatus.BAD_REQUEST):
+def link_invalid(request, expired_token=None, gone=False, status=HTTPStatus.BAD_REQUEST):
     """A link that is broken or too old: said plainly, with a way to ask for a new one."""
-    context = {"expired_token": expired_token}
+    context = {"expired_token": expired_token, "gone": gone}
     return render(request, "comments/link_invalid.html", context, status=status)
 
 
@@ -214,8 +214,8 @@ def own_comment(request, token):
         return link_invalid(request)
     found = Comment.objects.select_related("article").filter(pk=value.get("c"))
     comment = found.filter(email__iexact=value.get("e", "")).first()
-    if comment is None:
-        return link_invalid(request, status=HTTPStatus.NOT_FOUND)
+    if comment is None:  # purged since, or erased at its author's request
+        return link_invalid(request, gone=True, status=HTTPStatus.NOT_FOUND)
     withdrawn = None
     if request.method == "POST":
         comment, withdrawn = Comment.objects.moderate(
@@ -223,7 +223,9 @@ def own_comment(request, token):
         )
     context = {"comment": comment, "article": comment.article, "withdrawn_now": withdrawn,
                "is_withdrawn": comment.is_withdrawn()}  # fmt: skip
-    status = HTTPStatus.CONFLICT if withdrawn is False else HTTPStatus.OK
+    too_late = withdrawn is False and not context["is_withdrawn"]  # a moderator came first
+    context["too_late"] = too_late
+    status = HTTPStatus.CONFLICT if too_late else HTTPStatus.OK
     return render(request, "comments/own.html", context, status=status)
 
 
@@ -237,9 +239,9 @@ def unsubscribe(request, token):
     except signing.BadSignature:
         return link_invalid(request)
     address = CommenterAddress.objects.for_email(email).first()
-    if address is None:
-        return link_invalid(request, status=HTTPStatus.NOT_FOUND)
+    if address is None:  # erased: nothing is kept, so nothing will be sent
+        return render(request, "comments/unsubscribe.html", {"email": email, "done": True})
     if request.method == "POST":
         address.unsubscribe()
-    context = {"address": address, "done": address.unsubscribed_at is not None}
+    context = {"email": address.email, "done": address.unsubscribed_at is not None}
     return render(request, "comments/unsubscribe.html", context)

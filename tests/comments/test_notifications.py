@@ -499,3 +499,53 @@ def test_a_superuser_reads_the_outbox_in_the_admin_and_cannot_change_it(post, ar
     assert "ad@example.net" in listing.text
     assert change.status_code == 403
     assert client.get("/admin/comments/commenteraddress/?q=ad%40").status_code == 200
+
+
+def test_the_export_holds_the_address_record_and_erasure_deletes_it(post, article):
+    from comments import retention
+
+    post(article, email="gdpr@example.net", follow="on")
+
+    data = retention.export_commenter("gdpr@example.net")
+    assert data["address"]["confirmed_at"] is None
+    [sent] = data["address"]["emails"]
+    assert "Confirm" in sent["subject"] and sent["status"] == "sent"
+
+    retention.erase_commenter("gdpr@example.net")
+    assert not CommenterAddress.objects.exists()
+    assert not CommenterMail.objects.exists()
+
+
+def test_withdrawing_twice_says_it_is_withdrawn(post, article):
+    comment, found = confirmation_for(post, article, "twice@example.net")
+
+    Client().post(found["mine"])
+    again = Client().post(found["mine"])
+
+    assert again.status_code == 200
+    assert "Withdrawn by you" in again.text
+    assert Comment.objects.get(pk=comment.pk).events.filter(kind="withdrawn").count() == 1
+
+
+def test_the_link_to_a_purged_comment_says_it_is_gone(post, article):
+    comment, found = confirmation_for(post, article, "gone@example.net")
+    Comment.objects.filter(pk=comment.pk).delete()
+
+    response = Client().get(found["mine"])
+
+    assert response.status_code == 404
+    assert "no longer exists" in response.text
+
+
+def test_an_erased_address_s_unsubscribe_link_still_says_done(article):
+    from comments import retention
+
+    address = confirmed("erased@example.net")
+    path = notifications.unsubscribe_url(address).removeprefix("http://testserver")
+    retention.erase_commenter("erased@example.net")
+
+    response = Client().post(path)
+
+    assert response.status_code == 200
+    assert "we will send no more e-mail" in response.text
+    assert not CommenterAddress.objects.exists()
