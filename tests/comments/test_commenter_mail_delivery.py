@@ -188,3 +188,21 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_email_arrives_once(
         subprocess.run(WORKER, cwd=ROOT, env=env, capture_output=True, timeout=60).returncode == 0
     )
     assert len(handler.accepted) == 1
+
+
+def test_recheck_comments_sends_what_the_queue_never_ran(article, settings, dummy_tasks):
+    import io
+
+    from django.core.management import call_command
+
+    settings.MAILERS = LOCMEM
+    row = queued_mail(article, email="five@example.net")  # queued; the task never runs
+
+    out = io.StringIO()
+    call_command("recheck_comments", stdout=out)
+    call_command("recheck_comments", stdout=io.StringIO())
+
+    row.refresh_from_db()
+    assert row.is_sent()
+    assert [m.to for m in mail.outbox] == [["five@example.net"]]
+    assert "1 commenter e-mail(s)" in out.getvalue()

@@ -559,3 +559,32 @@ def test_moderators_see_the_withdrawal_in_the_audit_trail(post, article, client,
 
     assert page.status_code == 200
     assert "Withdrawn by its author" in page.text
+
+
+def test_the_address_and_outbox_predicates_agree_with_their_querysets(article):
+    now = timezone.now()
+    fresh = CommenterAddress.for_email("p1@example.net")
+    sure = confirmed("p2@example.net")
+    gone = confirmed("p3@example.net")
+    gone.unsubscribe()
+    for address in (fresh, sure, gone):
+        address.refresh_from_db()
+        listed = CommenterAddress.objects.confirmed().filter(pk=address.pk).exists()
+        assert listed == address.is_confirmed()
+    assert [a.email for a in CommenterAddress.objects.confirmed()] == ["p2@example.net"]
+
+    hour = datetime.timedelta(hours=1)
+    rows = [
+        CommenterMail(status="queued"),
+        CommenterMail(status="queued", next_attempt_at=now + hour),
+        CommenterMail(status="queued", next_attempt_at=now - hour),
+        CommenterMail(status="sending", claimed_until=now + hour),
+        CommenterMail(status="sending", claimed_until=now - hour),
+        CommenterMail(status="sent", sent_at=now),
+        CommenterMail(status="cancelled"),
+    ]
+    for n, row in enumerate(rows):
+        row.address, row.key, row.subject, row.body = sure, f"p:{n}", "s", "b"
+        row.save()
+        assert CommenterMail.objects.due(now).filter(pk=row.pk).exists() == row.is_due(now)
+    assert CommenterMail.objects.due(now).count() == 3
