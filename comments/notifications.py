@@ -241,17 +241,29 @@ def comment_decided(comment, event):
     - any reply that becomes approved: a notice to the author of the comment it answers.
 
     Automatic spam verdicts, withdrawals and the moderators' other decisions send nothing
-    here (the appeals work adds the statements of reasons).
+    here: each kind of notice is one function below, and the statements of reasons for
+    removals and spam (the appeals work) are added as another.
     """
+    tell_author(comment, event)
+    tell_parent_author(comment, event)
+
+
+def tell_author(comment, event):
+    """The author who opted in: "received" when held for a moderator, "published" after."""
+    if not comment.follow or comment.by_staff:
+        return
     if event.data.get("previous") == Comment.Status.APPROVED:
         return  # taken back to the queue (reports, a moderator): nothing new to tell
-    if comment.follow and not comment.by_staff:
-        if event.kind == event.Kind.HELD and not comment.is_awaiting_spam_check():
-            _received(comment)
-        elif event.kind == event.Kind.APPROVED and _was_held(comment):
-            _published(comment)
-    if comment.is_approved() and comment.is_reply():
-        _reply_notice(comment)
+    if event.kind == event.Kind.HELD and not comment.is_awaiting_spam_check():
+        _received(comment)
+    elif event.kind == event.Kind.APPROVED and _was_held(comment):
+        _published(comment)
+
+
+def tell_parent_author(reply, event):
+    """A reply newly approved: its parent's author, if they opted in and it is not theirs."""
+    if reply.is_approved() and reply.is_reply() and event.data.get("previous") != reply.status:
+        _reply_notice(reply)
 
 
 def _received(comment):
