@@ -2,6 +2,11 @@
 
 from comments.models.comment import SPAM_REASONS, Comment, CommentQuerySet, Reason, retry_delay
 from comments.models.desk import CLAIM_FOR, RemovalReason
+from comments.models.mail import (
+    CommenterAddress,
+    CommenterMail,
+    mail_retry_delay,
+)
 from comments.models.moderation import ArticleCommentPolicy, Rule
 from comments.models.records import (
     DECISION_KINDS,
@@ -25,6 +30,8 @@ __all__ = [
     "SPAM_REASONS",
     "ArticleCommentPolicy",
     "Comment",
+    "CommenterAddress",
+    "CommenterMail",
     "ModeratorProfile",
     "CommentEvent",
     "CommentReason",
@@ -36,6 +43,7 @@ __all__ = [
     "ReportQuerySet",
     "Rule",
     "articles_moderated_by",
+    "mail_retry_delay",
     "moderated_sections",
     "retry_delay",
 ]

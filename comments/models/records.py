@@ -38,6 +38,7 @@ class CommentEvent(models.Model):
         UNDONE = "decision_undone", _("Decision undone")
         FEATURED = "featured", _("Featured as an Editors' pick")
         UNFEATURED = "unfeatured", _("No longer an Editors' pick")
+        WITHDRAWN = "withdrawn", _("Withdrawn by its author")
 
     comment = models.ForeignKey(
         "comments.Comment",
@@ -76,7 +77,7 @@ class CommentEvent(models.Model):
 
 
 # Every kind of event that sets a comment's status.
-STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone"]
+STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone", "withdrawn"]
 
 
 class CommentReason(models.Model):
