@@ -7,7 +7,8 @@
   COMMENTS_ANONYMIZE_AFTER_DAYS after posting. Spam keeps them until it is purged.
 - ``export_commenter()`` / ``erase_commenter()``: everything stored for one e-mail address.
 
-A comment on legal hold is never purged, anonymized or erased. Every run is logged (a PurgeLog
+A comment on legal hold is never purged, anonymized or erased; one with an open appeal is
+not purged until the appeal is decided. Every run is logged (a PurgeLog
 row and a log line); every export and erasure leaves an event on each comment it touched.
 Run them daily from cron (``purge_comments``, ``anonymize_comments``) or as tasks on the worker.
 """
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from articles import caching
-from comments.models import Comment, CommentEvent, PurgeLog, Report
+from comments.models import Appeal, Comment, CommentEvent, PurgeLog, Report
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +52,16 @@ def expired(now=None):
 
 
 def purgeable(now=None):
-    """What the purge deletes: expired comments not on legal hold."""
-    return expired(now).filter(legal_hold=False)
+    """What the purge deletes: expired comments not on legal hold nor awaiting an appeal."""
+    return expired(now).filter(legal_hold=False).exclude(appeals__status=Appeal.Status.OPEN)
 
 
 def is_purgeable(comment, now=None):
     """The instance twin of ``purgeable()``."""
     now = now or timezone.now()
     if comment.legal_hold or not (comment.is_spam() or comment.is_removed()):
+        return False
+    if comment.appeals.open().exists():
         return False
     days = settings.COMMENTS_SPAM_PURGE_DAYS
     if comment.is_blatant_spam():

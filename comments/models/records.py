@@ -36,6 +36,9 @@ class CommentEvent(models.Model):
         EXPORTED = "exported", _("Personal data exported")
         ERASED = "erased", _("Personal data erased")
         UNDONE = "decision_undone", _("Decision undone")
+        APPEALED = "appealed", _("Appealed by the commenter")
+        APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: decision upheld")
+        APPEAL_REVERSED = "appeal_reversed", _("Appeal decided: decision reversed")
 
     comment = models.ForeignKey(
         "comments.Comment",
