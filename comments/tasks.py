@@ -1,5 +1,6 @@
 """Background work for comments: the spam check, its retries, the moderators' e-mail, the
-corrections sent to Akismet, and retention (purge and anonymization).
+commenters' e-mail (comments.notifications), the corrections sent to Akismet, and retention
+(purge and anonymization).
 
 Nothing here may assume it runs inline: the comment was saved before the task was enqueued,
 and each task re-reads it and does nothing if a moderator (or another worker) got there first.
@@ -14,8 +15,8 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from comments import emails, retention, spam, verdicts
-from comments.models import Comment, CommentEvent, retry_delay
+from comments import emails, notifications, retention, spam, verdicts
+from comments.models import Comment, CommenterMail, CommentEvent, mail_retry_delay, retry_delay
 
 RECHECK_BATCH = 100
 # Longer than any send can take (the SMTP timeout applies to each step of it).
@@ -91,6 +92,42 @@ def release_stale_notification_claims(older_than=NOTIFY_CLAIM_TIMEOUT):
         .exclude(events__kind=CommentEvent.Kind.NOTIFIED)
     )
     return stale.update(notified_at=None)
+
+
+@task
+def send_commenter_mail(mail_id):
+    """Send one e-mail to a commenter from the outbox, exactly once; on failure, later.
+
+    The row is claimed by one guarded UPDATE (one worker wins; ``CommenterMail.claim``) and
+    sent holding no lock. Sent: marked so. Failed: queued again with a back-off, and tried
+    then (or by ``send_due_commenter_mail`` from cron). A worker that died mid-send leaves a
+    claim that runs out after COMMENTS_MAIL_CLAIM_SECONDS, and the row is due again. The
+    address is read again first: unsubscribed meanwhile, nothing is sent.
+    """
+    mail = CommenterMail.objects.select_related("address").filter(pk=mail_id).first()
+    claim_for = datetime.timedelta(seconds=settings.COMMENTS_MAIL_CLAIM_SECONDS)
+    if mail is None or not mail.claim(claim_for):
+        return
+    address = mail.address
+    if address.unsubscribed_at or (not address.confirmed_at and mail.kind != "confirm"):
+        mail.cancel()
+        return
+    error = notifications.deliver(mail)
+    if error is None:
+        mail.mark_sent()
+        return
+    give_up = notifications.is_permanent(error)
+    mail.mark_failed(error, mail_retry_delay(mail.attempts), give_up=give_up)
+    if not give_up:
+        schedule(send_commenter_mail, mail.next_attempt_at, mail.pk)
+
+
+def send_due_commenter_mail():
+    """Every outbox row due now (a retry whose time came, a claim whose worker died): sent."""
+    due = list(CommenterMail.objects.due().values_list("pk", flat=True))
+    for pk in due:
+        send_commenter_mail.call(pk)
+    return len(due)
 
 
 @task

@@ -275,6 +275,15 @@ COMMENTS_APPEAL_DAYS = env.int("COMMENTS_APPEAL_DAYS", default=14)
 # by `recheck_comments`; longer than the slowest task (100 Akismet checks, an SMTP send).
 COMMENTS_TASK_LEASE_SECONDS = env.int("COMMENTS_TASK_LEASE_SECONDS", default=300)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)  # 0: use REMOTE_ADDR
+# Commenters' e-mail (comments.notifications): link lifetimes, the confirmation e-mail's hourly
+# limits, and how long a worker holds an e-mail it is sending before another may retry it.
+COMMENTS_CONFIRM_LINK_DAYS = env.int("COMMENTS_CONFIRM_LINK_DAYS", default=3)
+COMMENTS_OWN_LINK_DAYS = env.int("COMMENTS_OWN_LINK_DAYS", default=30)
+COMMENTS_CONFIRM_MAILS_PER_HOUR = env.int("COMMENTS_CONFIRM_MAILS_PER_HOUR", default=3)
+COMMENTS_CONFIRM_MAILS_PER_IP_PER_HOUR = env.int(
+    "COMMENTS_CONFIRM_MAILS_PER_IP_PER_HOUR", default=10
+)
+COMMENTS_MAIL_CLAIM_SECONDS = env.int("COMMENTS_MAIL_CLAIM_SECONDS", default=15 * 60)
 
 # Akismet (no key: the spam check is off, and the admin says so)
 AKISMET_API_KEY = env("AKISMET_API_KEY", default="")

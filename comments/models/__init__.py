@@ -3,6 +3,11 @@
 from comments.models.appeals import Appeal, AppealQuerySet, AppealRefused
 from comments.models.comment import SPAM_REASONS, Comment, CommentQuerySet, Reason, retry_delay
 from comments.models.desk import CLAIM_FOR, RemovalReason
+from comments.models.mail import (
+    CommenterAddress,
+    CommenterMail,
+    mail_retry_delay,
+)
 from comments.models.moderation import ArticleCommentPolicy, Rule
 from comments.models.records import (
     DECISION_KINDS,
@@ -24,6 +29,8 @@ __all__ = [
     "AppealRefused",
     "ArticleCommentPolicy",
     "Comment",
+    "CommenterAddress",
+    "CommenterMail",
     "CommentEvent",
     "CommentReason",
     "CommentQuerySet",
@@ -33,5 +40,6 @@ __all__ = [
     "Report",
     "ReportQuerySet",
     "Rule",
+    "mail_retry_delay",
     "retry_delay",
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.markup import render_comment
 from articles.models import Article
 from comments.models.desk import ClaimQuerySet, RemovalReason
-from comments.models.records import CommentEvent, CommentReason
+from comments.models.records import STATUS_KINDS, CommentEvent, CommentReason
 
 
 class Reason(models.TextChoices):
@@ -208,6 +208,10 @@ class Comment(models.Model):
         blank=True,
         editable=False,
     )
+
+    # The author asked to be e-mailed when it is published and when someone replies (sent
+    # only once their address is confirmed: comments.notifications).
+    follow = models.BooleanField(_("e-mail the author"), default=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -423,6 +427,27 @@ class Comment(models.Model):
         self.is_blatant = False
         self._set_status(previous, CommentEvent.Kind.UNDONE, by, undone=event.kind)
 
+    def withdraw(self):
+        """The author takes back their comment before a moderator decides; False if too late.
+
+        It becomes removed (no reason: nobody moderated it), so it leaves the queue and is
+        purged after the spam period like any removed comment; the text is kept until then.
+        """
+        if not self.is_pending():
+            return False
+        self.is_blatant = False
+        self.removal_reason = ""
+        self.akismet_feedback = ""
+        self._set_status(self.Status.REMOVED, CommentEvent.Kind.WITHDRAWN, None)
+        return True
+
+    def is_withdrawn(self):
+        """Removed by its author (``withdraw``): the last status event says so."""
+        if not self.is_removed():
+            return False
+        last = self.events.filter(kind__in=STATUS_KINDS).order_by("pk").last()
+        return last is not None and last.kind == CommentEvent.Kind.WITHDRAWN
+
     def _take_down(self, reason):
         if reason and reason not in RemovalReason.values:
             raise ValueError(f"Not a reason for removal: {reason!r}")
@@ -501,9 +526,14 @@ class Comment(models.Model):
             self._plan_akismet_feedback()
             self.reported_at = None  # the open reports are settled below
         self.save()
-        self.record(kind, by=by, previous=previous, **data)
+        event = self.record(kind, by=by, previous=previous, **data)
         if by is not None and self.pk:
             self.reports.open().update(resolved_at=self.status_changed_at)
+        # The e-mails a decision sends (queued on commit); imported here because the
+        # notifications module builds on these models.
+        from comments import notifications
+
+        notifications.comment_decided(self, event)
 
     def _plan_akismet_feedback(self):
         """After a moderator's decision: what Akismet should be told, if it thinks otherwise."""

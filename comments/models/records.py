@@ -36,6 +36,7 @@ class CommentEvent(models.Model):
         EXPORTED = "exported", _("Personal data exported")
         ERASED = "erased", _("Personal data erased")
         UNDONE = "decision_undone", _("Decision undone")
+        WITHDRAWN = "withdrawn", _("Withdrawn by its author")
         APPEALED = "appealed", _("Appealed by the commenter")
         APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: decision upheld")
         APPEAL_REVERSED = "appeal_reversed", _("Appeal decided: decision reversed")
@@ -77,7 +78,7 @@ class CommentEvent(models.Model):
 
 
 # Every kind of event that sets a comment's status.
-STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone"]
+STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone", "withdrawn"]
 
 
 class CommentReason(models.Model):
