@@ -163,6 +163,11 @@ class Appeal(models.Model):
         self.decided_at = timezone.now()
         self.save(update_fields=["status", "decided_by", "decided_at"])
         self.comment.record(kind, by=by, appeal=self.pk, appealed=self.decision.kind)
+        # The outcome e-mail, queued on commit; imported here as the notifications module
+        # builds on these models.
+        from comments import notifications
+
+        notifications.appeal_decided(self)
 
     def _refuse_same_moderator(self, by):
         if not self.may_be_decided_by(by):
