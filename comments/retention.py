@@ -250,6 +250,11 @@ def _erase(comment, keep_text, now):
         comment.body = _("This comment was erased at its author's request.")
     comment.save()
     kept = {"body"} if keep_text else set()
+    if not keep_text:  # the commenter's appeals are their writing too
+        comment.appeals.update(note=_("This note was erased at its author's request."))
+        for event in comment.events.filter(kind=CommentEvent.Kind.APPEALED):
+            event.data = {k: v for k, v in event.data.items() if k != "note"}
+            event.save(update_fields=["data"])
     for event in comment.events.filter(kind=CommentEvent.Kind.EDITED):
         event.data = {
             side: {f: v for f, v in values.items() if f in kept}

@@ -393,3 +393,13 @@ def test_an_open_appeal_keeps_the_comment_from_the_purge(moderator, article, set
     assert log.removed == 1
     assert list(Comment.objects.values_list("pk", flat=True)) == [kept.pk]
     assert not retention.is_purgeable(kept, now=later) and gone.pk
+
+
+def test_erasing_a_commenters_text_erases_their_appeal_notes_too(moderator, article):
+    comment = removed_by(moderator, article, email="gone@example.net")
+    appeal(comment, note="My street, my number: 12 Elm Road.")
+
+    retention.erase_commenter("gone@example.net", keep_text=False)
+
+    assert "Elm Road" not in Appeal.objects.get().note
+    assert "note" not in comment.events.get(kind=CommentEvent.Kind.APPEALED).data
