@@ -403,3 +403,12 @@ def test_erasing_a_commenters_text_erases_their_appeal_notes_too(moderator, arti
 
     assert "Elm Road" not in Appeal.objects.get().note
     assert "note" not in comment.events.get(kind=CommentEvent.Kind.APPEALED).data
+
+
+def test_the_admin_index_says_how_many_appeals_wait(moderator, second_moderator, article):
+    appeal(removed_by(moderator, article))
+    appeal(removed_by(moderator, article))
+
+    page = client_for(second_moderator).get("/admin/").content.decode()
+
+    assert "2 appeals await a decision" in page and f'href="{APPEALS}"' in page
