@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from articles import caching
-from comments.models import Appeal, Comment, CommentEvent, PurgeLog, Report
+from comments.models import Appeal, Comment, CommenterAddress, CommentEvent, PurgeLog, Report
 
 logger = logging.getLogger(__name__)
 
@@ -204,8 +204,9 @@ def erase_commenter(email, keep_text=True, by=None):
     """Anonymize every comment posted with ``email``; optionally replace the text too.
 
     Name becomes "Anonymous"; e-mail, website, IP, user agent, referrer, account link and the
-    Akismet payload are cleared, also in the audit trail. Comments on legal hold are left
-    alone, and counted as such.
+    Akismet payload are cleared, also in the audit trail; the commenter's address record and
+    the e-mails sent to it are deleted. Comments on legal hold are left alone, and counted as
+    such (and the address record stays with them).
     """
     now = timezone.now()
     theirs = Comment.objects.from_commenter(email)
@@ -216,6 +217,8 @@ def erase_commenter(email, keep_text=True, by=None):
         for comment in comments:
             _erase(comment, keep_text, now)
             comment.record(CommentEvent.Kind.ERASED, by=by, text_kept=keep_text)
+        if not on_hold:  # the address, its consent and the e-mails sent to it
+            CommenterAddress.objects.for_email(email).delete()
     logger.info(
         "Erased the personal data of %s comment(s) for one commenter; %s on legal hold kept.",
         len(comments),
