@@ -203,6 +203,7 @@ def staff_client(request, any_client, admin_user, moderator, senior_editor):
     path_and_filters=st.one_of(
         st.tuples(st.just("/admin/comments/comment/"), parameters(QUEUE_FILTERS)),
         st.tuples(st.just("/admin/articles/article/"), parameters(ARTICLE_FILTERS)),
+        st.tuples(st.just("/admin/comments/appeal/"), parameters(["status", "o", "p", "e"])),
     )
 )
 def test_the_admin_lists_never_fail_whatever_they_are_filtered_by(
