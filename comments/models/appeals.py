@@ -103,7 +103,7 @@ class Appeal(models.Model):
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
         indexes = [
-            # The appeals queue: open ones oldest first, and the decided ones newest first.
+            # The appeals queue's views, each oldest first: the open ones, and each outcome.
             models.Index(
                 fields=["created_at", "id"],
                 name="appeal_open_idx",

@@ -412,3 +412,14 @@ def test_the_admin_index_says_how_many_appeals_wait(moderator, second_moderator,
     page = client_for(second_moderator).get("/admin/").content.decode()
 
     assert "2 appeals await a decision" in page and f'href="{APPEALS}"' in page
+
+
+def test_open_and_decided_agree_with_their_instance_twins(moderator, second_moderator, article):
+    waiting = appeal(removed_by(moderator, article))
+    decided = appeal(removed_by(moderator, article))
+    Appeal.objects.decide(decided.pk, Appeal.reverse, second_moderator)
+
+    for one in Appeal.objects.all():
+        assert one.is_open() == Appeal.objects.open().filter(pk=one.pk).exists()
+        assert one.is_decided() == Appeal.objects.decided().filter(pk=one.pk).exists()
+    assert list(Appeal.objects.open()) == [waiting]
