@@ -12,8 +12,11 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.timesince import timesince
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -60,7 +63,7 @@ class AppealStatusFilter(admin.SimpleListFilter):
 @admin.register(Appeal)
 class AppealAdmin(CheckedListAdmin, admin.ModelAdmin):
     list_display = ["excerpt", "article_title", "decision_label", "reason_label",
-                    "decided_by_label", "note_excerpt", "created_at", "status"]  # fmt: skip
+                    "decided_by_label", "note_excerpt", "waited"]  # fmt: skip
     list_display_links = ["excerpt"]
     list_filter = [AppealStatusFilter]
     list_select_related = ["comment__article", "decision__actor", "decided_by"]
@@ -99,14 +102,27 @@ class AppealAdmin(CheckedListAdmin, admin.ModelAdmin):
     def reason_label(self, appeal):
         return RemovalReason(appeals.reason_of(appeal.decision)).label
 
-    @admin.display(description=_("decided by"))
+    @admin.display(description=_("decision taken by"))
     def decided_by_label(self, appeal):
         actor = appeal.decision.actor
         return actor.get_username() if actor else gettext("an automatic rule")
 
-    @admin.display(description=_("decided"))
+    @admin.display(description=_("decision taken"))
     def decision_time(self, appeal):
-        return appeal.decision.created_at
+        return date_format(localtime(appeal.decision.created_at), "DATETIME_FORMAT")
+
+    @admin.display(description=_("appealed"), ordering="created_at")
+    def waited(self, appeal):
+        return gettext("%(age)s ago") % {"age": timesince(appeal.created_at)}
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, appeal):
+        return appeal.get_status_display()
+
+    def get_list_display(self, request):
+        if request.GET.get(AppealStatusFilter.parameter_name) == "all":
+            return [*self.list_display, "status_label"]
+        return self.list_display
 
     @admin.display(description=_("commenter's note"))
     def note_excerpt(self, appeal):
@@ -121,6 +137,11 @@ class AppealAdmin(CheckedListAdmin, admin.ModelAdmin):
                  name="comments_appeal_decide"),
             *super().get_urls(),
         ]  # fmt: skip
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue needs the width: no app navigation beside it (the breadcrumbs stay).
+        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
+        return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appeal = self.get_object(request, object_id)

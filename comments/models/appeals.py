@@ -91,9 +91,9 @@ class Appeal(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("decided by"),
+        verbose_name=_("appeal decided by"),
     )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("appeal decided"), null=True, blank=True)
     created_at = models.DateTimeField(_("appealed"), default=timezone.now)
 
     objects = AppealQuerySet.as_manager()
