@@ -6,7 +6,7 @@ from django.core import signing
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import Comment, Report
+from comments.models import Appeal, Comment, Report
 
 TIMESTAMP_SALT = "comments.form-timestamp"
 HONEYPOT = "homepage"
@@ -136,3 +136,13 @@ class ReportForm(forms.ModelForm):
         model = Report
         fields = ["reason", "note"]
         widgets = {"reason": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class AppealForm(forms.ModelForm):
+    """The commenter's note on why a moderator's take-down should be looked at again."""
+
+    class Meta:
+        model = Appeal
+        fields = ["note"]
+        labels = {"note": _("Why should we look at this decision again?")}
+        widgets = {"note": forms.Textarea(attrs={"rows": 6, "maxlength": 2000})}

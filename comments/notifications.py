@@ -39,6 +39,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from comments import appeals
 from comments.models import Comment, CommenterAddress, CommenterMail
 
 logger = logging.getLogger(__name__)
@@ -240,24 +241,31 @@ def comment_decided(comment, event):
     - approved after being held (by a moderator, or by Akismet and the rules): "published";
     - any reply that becomes approved: a notice to the author of the comment it answers.
 
-    Automatic spam verdicts, withdrawals and the moderators' other decisions send nothing
-    here: each kind of notice is one function below, and the statements of reasons for
-    removals and spam (the appeals work) are added as another.
+    - removed or marked spam by a moderator: the statement of reasons, with the appeal link
+      (``comments.appeals``); the same for a comment that was published until then.
+
+    Automatic spam verdicts, withdrawals and the moderators' other decisions send nothing.
+    A reversed appeal's approval sends no "published" of its own: the appeal's outcome
+    (``appeal_decided``) says it. Each kind of notice is one function below.
     """
     tell_author(comment, event)
     tell_parent_author(comment, event)
 
 
 def tell_author(comment, event):
-    """The author who opted in: "received" when held for a moderator, "published" after."""
+    """The author who opted in: the statement of reasons when a person took the comment down,
+    "received" when held for a moderator, "published" after."""
     if not comment.follow or comment.by_staff:
         return
-    if event.data.get("previous") == Comment.Status.APPROVED:
+    if _is_take_down_by_person(event):
+        _statement(comment, event)
+    elif event.data.get("previous") == Comment.Status.APPROVED:
         return  # taken back to the queue (reports, a moderator): nothing new to tell
-    if event.kind == event.Kind.HELD and not comment.is_awaiting_spam_check():
+    elif event.kind == event.Kind.HELD and not comment.is_awaiting_spam_check():
         _received(comment)
     elif event.kind == event.Kind.APPROVED and _was_held(comment):
-        _published(comment)
+        if not comment.appeals.open().exists():
+            _published(comment)
 
 
 def tell_parent_author(reply, event):
@@ -274,6 +282,37 @@ def _received(comment):
 def _published(comment):
     context = {"article": comment.article, **comment_links(comment)}
     send_to_commenter(comment, CommenterMail.Kind.APPROVED, f"approved:{comment.pk}", context)
+
+
+def _is_take_down_by_person(event):
+    return event.kind in appeals.TAKE_DOWN_KINDS and event.actor_id is not None
+
+
+def _statement(comment, event):
+    statement = appeals.statement_for(comment, event)
+    context = {
+        "article": comment.article,
+        "statement": statement,
+        "appeal_url": appeals.appeal_url(statement),
+        "appeal_days": settings.COMMENTS_APPEAL_DAYS,
+    }
+    send_to_commenter(comment, CommenterMail.Kind.STATEMENT, f"statement:{event.pk}", context)
+
+
+def appeal_decided(appeal):
+    """The appeal's outcome, to the commenter who follows their comment (called by its verbs)."""
+    comment = appeal.comment
+    if not comment.follow or comment.by_staff:
+        return
+    context = {
+        "article": comment.article,
+        "appeal": appeal,
+        "statement": appeals.statement_for(comment, appeal.decision),
+        "comment_url": absolute(comment.get_absolute_url()),
+        "contact_email": settings.CONTACT_EMAIL,
+    }
+    kind = CommenterMail.Kind.APPEAL_DECIDED
+    send_to_commenter(comment, kind, f"appeal:{appeal.pk}", context)
 
 
 def _was_held(comment):

@@ -15,11 +15,11 @@ from django.views.generic import TemplateView
 
 from articles.models import Article
 from articles.views import article_page
-from comments import notifications, rules, spam, tasks, verdicts
+from comments import appeals, notifications, rules, spam, tasks, verdicts
 from comments.cookies import remember_author, remember_pending
 from comments.display import PAGE_PARAM
-from comments.forms import CommentForm, ReportForm
-from comments.models import Comment, CommenterAddress, CommentEvent, Report
+from comments.forms import AppealForm, CommentForm, ReportForm
+from comments.models import Appeal, Comment, CommenterAddress, CommentEvent, Report
 from comments.origin import same_origin_required
 
 
@@ -138,6 +138,53 @@ def report_comment(request, pk):
             context["already"] = comment.report(ip, **form.cleaned_data) is None
     status = HTTPStatus.TOO_MANY_REQUESTS if context.get("too_many") else HTTPStatus.OK
     return render(request, "comments/reported.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def appeal_decision(request, token):
+    """The commenter appeals a moderator's take-down, through the signed link of its statement.
+
+    The link is all the access there is: no account, no cookie. A link that was altered or
+    has run out is a 400; a decision that no longer stands (or a comment purged) a 410; a
+    second appeal against one decision is "already received" (409 when posted).
+    """
+    try:
+        decision = appeals.decision_from_token(token)
+    except signing.SignatureExpired:
+        return _appeal_page(request, {"problem": "expired"}, HTTPStatus.BAD_REQUEST)
+    except signing.BadSignature:
+        return _appeal_page(request, {"problem": "invalid"}, HTTPStatus.BAD_REQUEST)
+    if decision is None:
+        return _appeal_page(request, {"problem": "gone"}, HTTPStatus.GONE)
+    comment = decision.comment
+    context = {"comment": comment, "article": comment.article, "statement": None}
+    earlier = Appeal.objects.filter(decision=decision).first()
+    if earlier is not None:
+        status = HTTPStatus.CONFLICT if request.method == "POST" else HTTPStatus.OK
+        return _appeal_page(request, {**context, "appeal": earlier}, status)
+    statement = appeals.statement_for(comment)
+    if statement is None or statement.decision.pk != decision.pk or not statement.is_appealable():
+        return _appeal_page(request, {**context, "problem": "stale"}, HTTPStatus.GONE)
+    form = AppealForm(request.POST if request.method == "POST" else None)
+    context |= {"statement": statement, "form": form}
+    if request.method == "GET":
+        return _appeal_page(request, context)
+    if not form.is_valid():
+        return _appeal_page(request, context, HTTPStatus.BAD_REQUEST)
+    appeal, created = Appeal.objects.lodge(decision, form.cleaned_data["note"])
+    if not created:
+        return _appeal_page(request, {**context, "appeal": appeal}, HTTPStatus.CONFLICT)
+    return redirect("comments:appeal", token=token)
+
+
+def _appeal_page(request, context, status=HTTPStatus.OK):
+    context = {
+        "appeal_days": settings.COMMENTS_APPEAL_DAYS,
+        "contact_email": settings.CONTACT_EMAIL,
+        **context,
+    }
+    return render(request, "comments/appeal.html", context, status=status)
 
 
 class PrivacyView(TemplateView):

@@ -271,6 +271,8 @@ COMMENTS_SPAM_PURGE_DAYS = env.int("COMMENTS_SPAM_PURGE_DAYS", default=30)  # sp
 COMMENTS_BLATANT_PURGE_DAYS = env.int("COMMENTS_BLATANT_PURGE_DAYS", default=7)
 COMMENTS_REPORT_THRESHOLD = env.int("COMMENTS_REPORT_THRESHOLD", default=3)  # distinct IPs
 COMMENTS_REPORTS_PER_HOUR = env.int("COMMENTS_REPORTS_PER_HOUR", default=10)  # per IP
+# How long the appeal link in a statement of reasons works (within the purge period).
+COMMENTS_APPEAL_DAYS = env.int("COMMENTS_APPEAL_DAYS", default=14)
 # A task still running after this long lost its worker (killed, machine gone) and is re-queued
 # by `recheck_comments`; longer than the slowest task (100 Akismet checks, an SMTP send).
 COMMENTS_TASK_LEASE_SECONDS = env.int("COMMENTS_TASK_LEASE_SECONDS", default=300)

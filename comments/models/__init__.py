@@ -1,5 +1,6 @@
 """Comments and what surrounds them; import everything from here (``comments.models``)."""
 
+from comments.models.appeals import Appeal, AppealQuerySet, AppealRefused
 from comments.models.comment import SPAM_REASONS, Comment, CommentQuerySet, Reason, retry_delay
 from comments.models.desk import CLAIM_FOR, RemovalReason
 from comments.models.mail import (
@@ -28,6 +29,9 @@ __all__ = [
     "DECISION_KINDS",
     "STATUS_KINDS",
     "SPAM_REASONS",
+    "Appeal",
+    "AppealQuerySet",
+    "AppealRefused",
     "ArticleCommentPolicy",
     "Comment",
     "CommenterAddress",

@@ -111,6 +111,8 @@ class CommenterMail(models.Model):
         RECEIVED = "received", _("Comment received")
         APPROVED = "approved", _("Comment published")
         REPLY = "reply", _("New reply")
+        STATEMENT = "statement", _("Statement of reasons")
+        APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

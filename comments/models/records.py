@@ -39,6 +39,9 @@ class CommentEvent(models.Model):
         FEATURED = "featured", _("Featured as an Editors' pick")
         UNFEATURED = "unfeatured", _("No longer an Editors' pick")
         WITHDRAWN = "withdrawn", _("Withdrawn by its author")
+        APPEALED = "appealed", _("Appealed by the commenter")
+        APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: decision upheld")
+        APPEAL_REVERSED = "appeal_reversed", _("Appeal decided: decision reversed")
 
     comment = models.ForeignKey(
         "comments.Comment",
