@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from articles.changelist import CheckedListAdmin
 from comments import appeals, tasks
 from comments.admin import timeline
-from comments.models import Appeal, RemovalReason
+from comments.models import Appeal, Comment, RemovalReason
 
 OUTCOMES = {"uphold": Appeal.uphold, "reverse": Appeal.reverse}
 
@@ -74,6 +74,11 @@ class AppealAdmin(CheckedListAdmin, admin.ModelAdmin):
               "decided_at"]  # fmt: skip
     readonly_fields = fields
     change_form_template = "admin/comments/appeal/change_form.html"
+
+    def get_queryset(self, request):
+        """A section's moderator sees the appeals of those sections' comments only."""
+        comments = Comment.objects.moderated_by(request.user)
+        return super().get_queryset(request).filter(comment__in=comments.values("pk"))
 
     def has_add_permission(self, request):
         return False
@@ -166,7 +171,7 @@ class AppealAdmin(CheckedListAdmin, admin.ModelAdmin):
         }
 
     def decide_view(self, request, pk, outcome):
-        appeal = get_object_or_404(Appeal.objects.select_related("decision"), pk=pk)
+        appeal = get_object_or_404(self.get_queryset(request).select_related("decision"), pk=pk)
         verb = OUTCOMES.get(outcome)
         if verb is None or not self.has_change_permission(request, appeal):
             raise PermissionDenied

@@ -41,7 +41,9 @@ def _open_appeals(user):
     if not user.has_perm("comments.view_appeal"):
         return {"appeals": 0}
     return {
-        "appeals": Appeal.objects.open().count(),
+        "appeals": Appeal.objects.open()
+        .filter(comment__in=Comment.objects.moderated_by(user).values("pk"))
+        .count(),
         "appeals_url": reverse("admin:comments_appeal_changelist"),
     }
 

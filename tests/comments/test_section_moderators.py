@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from articles.roles import MODERATOR
-from comments.models import Comment, ModeratorProfile
+from comments import appeals
+from comments.models import Appeal, Comment, ModeratorProfile
 from tests.comments.conftest import act, approved_comment, held_comment
 from tests.factories import ArticleFactory, SectionFactory, UserFactory
 
@@ -279,3 +280,28 @@ def test_a_moderator_cannot_change_their_own_scope(courts_desk, courts):
     )
     assert response.status_code == 403
     assert list(profile.sections.all()) == [courts]
+
+
+def test_a_section_moderator_sees_and_decides_only_their_sections_appeals(
+    courts_desk, site_desk, mine, theirs, moderator
+):
+    lodged = {}
+    for comment in (mine, theirs):
+        comment.remove(by=moderator, reason="abuse")
+        comment.refresh_from_db()
+        lodged[comment] = Appeal.objects.lodge(appeals.latest_decision(comment), "Fair?")[0]
+
+    listed = courts_desk.get("/admin/comments/appeal/").content.decode()
+    refused = courts_desk.post(f"/admin/comments/appeal/{lodged[theirs].pk}/decide/reverse/")
+    index = courts_desk.get("/admin/").content.decode()
+
+    assert "On the trial." in listed and "On art." not in listed
+    assert refused.status_code == 404
+    assert courts_desk.get(f"/admin/comments/appeal/{lodged[theirs].pk}/change/").status_code in (
+        302,
+        404,
+    )
+    lodged[theirs].refresh_from_db()
+    assert lodged[theirs].is_open() and Comment.objects.get(pk=theirs.pk).is_removed()
+    assert "1 appeal" in index
+    assert "On art." in site_desk.get("/admin/comments/appeal/").content.decode()
