@@ -129,3 +129,18 @@ class ReportForm(forms.ModelForm):
         model = Report
         fields = ["reason", "note"]
         widgets = {"reason": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class EditForm(forms.ModelForm):
+    """The commenter's edit of their own comment: the text only, held to the posting rules."""
+
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        help_texts = {"body": CommentForm.Meta.help_texts["body"]}
+        widgets = {"body": forms.Textarea(attrs={"rows": 7})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        body = self.fields["body"]
+        body.label = format_lazy("{} {}", body.label, _("(required)"))

@@ -247,7 +247,8 @@ def _erase(comment, keep_text, now):
         comment.body = _("This comment was erased at its author's request.")
     comment.save()
     kept = {"body"} if keep_text else set()
-    for event in comment.events.filter(kind=CommentEvent.Kind.EDITED):
+    edits = [CommentEvent.Kind.EDITED, CommentEvent.Kind.COMMENTER_EDITED]
+    for event in comment.events.filter(kind__in=edits):
         event.data = {
             side: {f: v for f, v in values.items() if f in kept}
             for side, values in event.data.items()

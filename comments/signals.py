@@ -5,7 +5,8 @@ from articles import caching
 from comments.models import Comment
 
 # Fields of a comment that readers see on the article page.
-SHOWN_FIELDS = {"status", "name", "url", "body", "body_html", "parent", "submitted_at"}
+SHOWN_FIELDS = {"status", "name", "url", "body", "body_html", "parent", "submitted_at",
+                "edited_at"}  # fmt: skip
 
 
 @receiver(post_save, sender=Comment)

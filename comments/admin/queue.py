@@ -170,7 +170,8 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
     editable_fields = ["name", "url", "body"]
     readonly_fields = ["article_link", "parent", "status", "email", "reason_list", "akismet_label",
                        "ip", "user_agent", "referrer", "user", "submitted_at", "checked_at",
-                       "status_changed_at", "anonymized_at", "notified_at"]  # fmt: skip
+                       "edited_at", "status_changed_at", "anonymized_at",
+                       "notified_at"]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["status", "article_link", "parent", "name", "email", "url", "body"]}),
         (_("Why and how"), {"fields": ["reason_list", "akismet_label", "legal_hold"]}),
@@ -184,6 +185,7 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
                     "user",
                     "submitted_at",
                     "checked_at",
+                    "edited_at",
                     "status_changed_at",
                     "anonymized_at",
                     "notified_at",
