@@ -79,6 +79,8 @@ def commenter_required(view):
         comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
         if token is None:
             problem = None if pk in cookies.own_ids(request) else NOT_YOURS
+            if problem and not comment.is_editable():
+                problem = closed_message(comment)  # the cookie ran out with the window
         else:
             problem = token_problem(token, pk)
         if problem:
