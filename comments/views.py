@@ -179,6 +179,7 @@ class PrivacyView(TemplateView):
             akismet_enabled=spam.is_enabled(),
             contact_email=settings.CONTACT_EMAIL,
             pending_cookie_days=settings.COMMENTS_PENDING_COOKIE_DAYS,
+            edit_minutes=settings.COMMENTS_EDIT_MINUTES,
             anonymize_after_days=settings.COMMENTS_ANONYMIZE_AFTER_DAYS,
             spam_purge_days=settings.COMMENTS_SPAM_PURGE_DAYS,
             blatant_purge_days=settings.COMMENTS_BLATANT_PURGE_DAYS,

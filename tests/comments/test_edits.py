@@ -48,7 +48,9 @@ def edit_path(comment):
 # The browser that posted the comment.
 
 
-def test_the_reader_edits_their_published_comment_from_the_same_browser(client, post, article, edit):
+def test_the_reader_edits_their_published_comment_from_the_same_browser(
+    client, post, article, edit
+):
     comment = post(article, body="Teh pool opens at nine.").comment
     assert comment.is_approved()
 
