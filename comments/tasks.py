@@ -26,13 +26,15 @@ FEEDBACK_CLAIM_TIMEOUT = datetime.timedelta(minutes=5)  # AKISMET_TIMEOUT is sec
 @task
 def check_comment(comment_id, recheck_reason=None):
     """Run the Akismet check of a comment and set its final status."""
-    comment = Comment.objects.select_related("article").filter(pk=comment_id).first()
-    if comment is None or not comment.is_awaiting_spam_check():
+    read = Comment.objects.select_related("article").filter(pk=comment_id).first()
+    if read is None or not read.is_awaiting_spam_check():
         return
-    result = spam.check(comment, recheck_reason=recheck_reason)
+    result = spam.check(read, recheck_reason=recheck_reason)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
         if comment is None or not comment.is_awaiting_spam_check():
+            return
+        if comment.body != read.body:  # edited meanwhile: that edit's own check decides
             return
         verdicts.apply_result(comment, result)
     follow_up_check(comment)

@@ -4,9 +4,14 @@ Threads send the edits through the real view with their own database connections
 test_concurrency.py), on SQLite and on PostgreSQL.
 """
 
+import threading
+import time
+
 import pytest
+from django.db import connection
 from django.test import Client
 
+from comments import tasks
 from comments.models import Comment, CommentEvent
 from tests.comments.conftest import comment_data
 from tests.comments.test_concurrency import at_once
@@ -89,3 +94,38 @@ def test_an_edit_racing_a_moderators_approval_is_ordered_by_the_row_lock(
     # Approved after the edit: the moderator has acted on it, so no more edits; approved
     # before it: the edit was of a published comment, checked again and kept on the page.
     assert comment.is_editable() == (approval.pk < edit.pk)
+
+
+def test_akismet_answering_for_the_old_text_after_an_edit_does_not_decide_for_the_new_one(
+    fake_akismet, dummy_tasks, article, settings
+):
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+    settings.AKISMET_TIMEOUT = 10
+    browser, comment = posted(article, body="The text as first posted.")
+    assert comment.is_awaiting_spam_check()  # its check is queued, not run
+    fake_akismet.mode = "wait"
+
+    def check():
+        try:
+            tasks.check_comment.call(comment.pk)
+        finally:
+            connection.close()
+
+    checking = threading.Thread(target=check)
+    checking.start()
+    while not fake_akismet.hits("/1.1/comment-check"):
+        time.sleep(0.01)  # the first text's check is at Akismet now
+
+    assert browser.post(f"/comments/{comment.pk}/edit/", {"body": "Edited."}).status_code == 302
+    fake_akismet.verdict = "spam"  # what Akismet says of the first text
+    fake_akismet.gate.set()
+    checking.join(timeout=20)
+    comment.refresh_from_db()
+
+    assert comment.is_awaiting_spam_check()  # not spam: that verdict was about the old text
+    [edit] = edits_of(comment)
+    fake_akismet.verdict = None
+    tasks.check_edit.call(comment.pk, edit.pk)
+    comment.refresh_from_db()
+    assert comment.is_approved()
+    assert comment.body == "Edited."

@@ -426,6 +426,16 @@ def test_an_edit_of_a_published_comment_refreshes_the_cached_page(post, article,
     assert "The old wording." not in html
 
 
+def test_a_moderators_correction_refreshes_the_cached_page_too(article, moderator):
+    comment = approved_comment(article, body="Teh council met.")
+    reader = Client()
+    assert "Teh council met." in reader.get(PAGE).content.decode()
+
+    comment.edit(by=moderator, body="The council met.")
+
+    assert "The council met." in reader.get(PAGE).content.decode()
+
+
 def test_moderators_see_the_diff_between_the_versions(client, post, article, edit, moderator):
     comment = post(article, body="Line one.\nLine two.").comment
     edit(comment, "Line one.\nLine 2, fixed.")
