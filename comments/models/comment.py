@@ -214,9 +214,9 @@ class Comment(models.Model):
         verbose_name=_("claimed by"),
     )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True, editable=False)
-    # Why a moderator took it down, for its statement of reasons; empty while it is up.
     # When its commenter last edited it; readers see "edited" with this time.
     edited_at = models.DateTimeField(_("edited by the commenter"), null=True, blank=True)
+    # Why a moderator took it down, for its statement of reasons; empty while it is up.
     removal_reason = models.CharField(
         _("reason for removal"),
         max_length=20,
