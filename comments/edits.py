@@ -19,9 +19,11 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core import signing
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import decorator_from_middleware
 from django.utils.translation import gettext_lazy as _
 
 from comments import cookies, rules, tasks, verdicts
@@ -43,6 +45,10 @@ TIME_UP = _(
 )
 MODERATED = _("A moderator has looked at this comment since your edit: it can no longer be edited.")
 TAKEN_DOWN = _("This comment is no longer published, so it cannot be edited.")
+STALE_FORM = _(
+    "Your edit could not be saved: this site accepts a form only from its own page, with the "
+    "cookie that page set. Copy your text, reload the edit page and send it again."
+)
 
 
 def edit_token(comment):
@@ -103,6 +109,17 @@ def refuse(request, comment, message, body):
     """The 403 page: why this edit cannot be made, and the reader's text, to copy elsewhere."""
     context = {"comment": comment, "message": message, "body": body}
     return render(request, "comments/edit_refused.html", context, status=HTTPStatus.FORBIDDEN)
+
+
+class _CsrfKeepingText(CsrfViewMiddleware):
+    """Django's CSRF check, whose refusal is the edit's own 403 page, with the text sent back."""
+
+    def _reject(self, request, reason):
+        super()._reject(request, reason)  # logged as Django logs it
+        return refuse(request, None, STALE_FORM, request.POST.get("body", ""))
+
+
+csrf_protect = decorator_from_middleware(_CsrfKeepingText)
 
 
 def apply(comment, body, user=None):

@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView
 
@@ -114,7 +113,7 @@ def show_again(request, form, status):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @same_origin_required
-@csrf_protect  # a page of the reader's own, never shared: it can carry a token
+@edits.csrf_protect  # a page of the reader's own, never shared: it can carry a token
 @edits.commenter_required
 def edit_comment(request, comment, token=None):
     """The commenter edits their own comment, from its browser or from a signed link."""

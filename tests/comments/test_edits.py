@@ -195,6 +195,7 @@ def test_the_edit_form_needs_its_csrf_token(post, article, edit):
     )
 
     assert without.status_code == 403
+    assert "No token." in without.content.decode()  # the text, to copy
     assert with_token.status_code == 302
     comment.refresh_from_db()
     assert comment.body == "With a token."
