@@ -1,9 +1,11 @@
-"""The reader's two cookies: their own pending comments, and their name for next time.
+"""The reader's cookies: their own pending comments, their recent comments, and their name.
 
-Both are signed. The pending one lists comment ids so the reader (and nobody else) sees their
-held comments marked "awaiting moderation"; the author one is set only when the reader ticks
-"save my name". Pages read with either cookie are personal: shared caches pass them by
-(settings.PAGE_CACHE_BYPASS_COOKIES). Both are Secure in production, as the session cookie is.
+All are signed. The pending one lists comment ids so the reader (and nobody else) sees their
+held comments marked "awaiting moderation"; the own one lists the comments they posted in the
+last edit window (COMMENTS_EDIT_MINUTES), held or published, which they may edit, and expires
+with that window; the author one is set only when the reader ticks "save my name". Pages read
+with any of them are personal: shared caches pass them by (settings.PAGE_CACHE_BYPASS_COOKIES).
+All are Secure in production, as the session cookie is.
 """
 
 import json
@@ -11,6 +13,7 @@ import json
 from django.conf import settings
 
 PENDING_COOKIE = "comments_pending"
+OWN_COOKIE = "comments_own"
 AUTHOR_COOKIE = "comments_author"
 PENDING_KEEP = 20
 AUTHOR_DAYS = 365
@@ -33,6 +36,27 @@ def remember_pending(request, response, comment):
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
     )
+
+
+def own_ids(request):
+    """The comments this browser posted lately (the edit window), and its held ones."""
+    max_age = settings.COMMENTS_EDIT_MINUTES * 60
+    raw = request.get_signed_cookie(OWN_COOKIE, "", salt=OWN_COOKIE, max_age=max_age)
+    recent = [int(part) for part in raw.split(",") if part.isdigit()]
+    return [*recent, *pending_ids(request)]
+
+
+def remember_own(request, response, comment):
+    """Let this browser edit ``comment`` for the edit window; nothing when edits are off."""
+    seconds = settings.COMMENTS_EDIT_MINUTES * 60
+    if not seconds:
+        return
+    raw = request.get_signed_cookie(OWN_COOKIE, "", salt=OWN_COOKIE, max_age=seconds)
+    ids = [*(int(p) for p in raw.split(",") if p.isdigit()), comment.pk][-PENDING_KEEP:]
+    response.set_signed_cookie(
+        OWN_COOKIE, ",".join(map(str, ids)), salt=OWN_COOKIE, max_age=seconds,
+        httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
+    )  # fmt: skip
 
 
 def remembered_author(request):

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,7 +26,8 @@ from comments.forms import CommentForm
 from comments.models import Comment
 
 SHOWN_FIELDS = ["id", "article_id", "parent_id", "name", "url", "body_html", "status",
-                "submitted_at", "status_changed_at", "by_staff", "featured_at"]  # fmt: skip
+                "submitted_at", "status_changed_at", "by_staff", "featured_at",
+                "edited_at"]  # fmt: skip
 PAGE_PARAM = "cpage"
 SHOWN_TIME_FORMAT = "j F Y, H:i"  # the format of templates/articles/article_detail.html
 REPLY_PARAM = "replyto"
@@ -37,11 +38,11 @@ def comment_area(request, article, depends_on, comment_form=None):
     the NewsArticle's discussion (``news_article``) and the comment feeds (``page_feeds``)."""
     generations = depends_on(caching.article_tag(article.pk))
     personal = not caching.is_shareable_request(request)
-    own = own_pending(request, article) if personal else []
+    own, editable = own_comments(request, article) if personal else ([], set())
     page_number = _number(request.GET.get(PAGE_PARAM))
     is_open = rules.comments_open(article)
-    if own:
-        shown = render_threads(article, page_number, is_open, extra=own)
+    if own or editable:
+        shown = render_threads(article, page_number, is_open, extra=own, editable=editable)
     else:
         shown = caching.fragment(
             f"comment-threads|{article.pk}|{page_number}|{is_open}",
@@ -105,15 +106,18 @@ def _number(value):
     return int(value) if value and value.isdigit() else None
 
 
-def render_threads(article, page_number, is_open, extra=()):
+def render_threads(article, page_number, is_open, extra=(), editable=frozenset()):
     """One page of the discussion, in one query: ``threads``, its HTML (the heading, the
     Editors' picks, the threads and the page links), and ``news_article``, its structured data.
+
+    ``extra`` are the reader's own held comments, shown among the others; ``editable`` the ids
+    of their own comments they may still edit, which get an "Edit" link.
     """
     approved = list(Comment.objects.approved().for_article(article).only(*SHOWN_FIELDS))
     roots = threads([*approved, *extra], settings.COMMENTS_THREAD_DEPTH)
     page = comment_page(roots, page_number)
     shown = flattened(page.object_list)
-    label_for_print(shown, page.number)
+    label_for_print(shown, page.number, editable)
     picks = featured(approved, roots, page.number)
     html = render_to_string(
         "comments/_threads.html",
@@ -178,19 +182,28 @@ def _flatten(comments, shown):
             shown[-1].closing += "</ol></li>"
 
 
-def label_for_print(comments, page_number):
+def label_for_print(comments, page_number, editable=frozenset()):
     """What the template prints for each comment shown, prepared once here: a long thread
     prints hundreds of them, and per-comment tags (url, blocktranslate, date) add up.
 
-    Only approved comments get reply and report links (a reader's own held one has none).
+    Only approved comments get reply and report links (a reader's own held one has none);
+    only the reader's own ``editable`` ones an edit link.
     """
     report_url = reverse("comments:report", args=[0])[: -len("0/")]
+    edit_url = reverse("comments:edit", args=[0])[: -len("0/edit/")]
     page = f"{PAGE_PARAM}={page_number}&" if page_number > 1 else ""
     for comment in comments:
         if comment.is_approved():
             comment.report_url = f"{report_url}{comment.pk}/"
             comment.reply_url = f"?{page}{REPLY_PARAM}={comment.pk}#respond"
         label_time(comment)
+        if comment.pk in editable:
+            comment.edit_url = f"{edit_url}{comment.pk}/edit/"
+        if comment.edited_at:
+            comment.edited_iso = comment.edited_at.strftime("%Y-%m-%dT%H:%M:%S%z")
+            comment.edited_time = formats.date_format(
+                timezone.localtime(comment.edited_at), SHOWN_TIME_FORMAT
+            )
         comment.reply_label = _("Reply to %(name)s") % {"name": comment.name}
         comment.report_label = _("Report the comment by %(name)s") % {"name": comment.name}
 
@@ -202,14 +215,22 @@ def label_time(comment):
     )
 
 
-def own_pending(request, article):
-    """The reader's own held comments on this article, named by their signed cookie."""
-    ids = cookies.pending_ids(request)
+def own_comments(request, article):
+    """The reader's own comments on this article, named by their signed cookies, in one query:
+    their held ones (to show among the others), and the ids of those they may still edit."""
+    ids = cookies.own_ids(request)
     if not ids:
-        return []
-    return list(
-        Comment.objects.pending().for_article(article).filter(pk__in=ids).only(*SHOWN_FIELDS)
+        return [], set()
+    editable = Comment.objects.editable().filter(pk=OuterRef("pk"))
+    mine = (
+        Comment.objects.for_article(article)
+        .filter(pk__in=ids, status__in=[Comment.Status.PENDING, Comment.Status.APPROVED])
+        .only(*SHOWN_FIELDS)
+        .annotate(is_own_editable=Exists(editable))
     )
+    mine = list(mine)
+    held = [c for c in mine if c.is_pending()]
+    return held, {c.pk for c in mine if c.is_own_editable}
 
 
 def reply_target(article, value):

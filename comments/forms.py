@@ -146,3 +146,18 @@ class AppealForm(forms.ModelForm):
         fields = ["note"]
         labels = {"note": _("Why should we look at this decision again?")}
         widgets = {"note": forms.Textarea(attrs={"rows": 6, "maxlength": 2000})}
+
+
+class EditForm(forms.ModelForm):
+    """The commenter's edit of their own comment: the text only, held to the posting rules."""
+
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        help_texts = {"body": CommentForm.Meta.help_texts["body"]}
+        widgets = {"body": forms.Textarea(attrs={"rows": 7})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        body = self.fields["body"]
+        body.label = format_lazy("{} {}", body.label, _("(required)"))

@@ -279,7 +279,8 @@ def _erase(comment, keep_text, now):
         for event in comment.events.filter(kind=CommentEvent.Kind.APPEALED):
             event.data = {k: v for k, v in event.data.items() if k != "note"}
             event.save(update_fields=["data"])
-    for event in comment.events.filter(kind=CommentEvent.Kind.EDITED):
+    edits = [CommentEvent.Kind.EDITED, CommentEvent.Kind.COMMENTER_EDITED]
+    for event in comment.events.filter(kind__in=edits):
         event.data = {
             side: {f: v for f, v in values.items() if f in kept}
             for side, values in event.data.items()

@@ -14,6 +14,7 @@ SHOWN_FIELDS = {
     "parent",
     "submitted_at",
     "featured_at",
+    "edited_at",
 }
 
 

@@ -34,17 +34,60 @@ FEEDBACK_CLAIM_TIMEOUT = datetime.timedelta(minutes=5)  # AKISMET_TIMEOUT is sec
 @task
 def check_comment(comment_id, recheck_reason=None):
     """Run the Akismet check of a comment and set its final status."""
-    comment = Comment.objects.select_related("article").filter(pk=comment_id).first()
-    if comment is None or not comment.is_awaiting_spam_check():
+    read = Comment.objects.select_related("article").filter(pk=comment_id).first()
+    if read is None or not read.is_awaiting_spam_check():
         return
-    result = spam.check(comment, recheck_reason=recheck_reason)
+    result = spam.check(read, recheck_reason=recheck_reason)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
         if comment is None or not comment.is_awaiting_spam_check():
             return
+        if comment.body != read.body:  # edited meanwhile: that edit's own check decides
+            return
         verdicts.apply_result(comment, result)
+    follow_up_check(comment)
+
+
+@task
+def check_edit(comment_id, edit_id):
+    """Akismet's check of one commenter's edit: that edit's text, sent with recheck_reason "edit".
+
+    Each edit is checked once, by its own task. Its verdict decides only while that edit is the
+    comment's latest and the comment still waits for it; otherwise it is kept in the audit
+    trail and the later edit's own check decides.
+    """
+    comment = Comment.objects.select_related("article").filter(pk=comment_id).first()
+    edit = CommentEvent.objects.filter(pk=edit_id, comment_id=comment_id).first()
+    if comment is None or edit is None:
+        return
+    comment.body = edit.data["after"]["body"]  # in memory: the text this edit sent
+    comment.akismet_payload = {}  # a new text: a new payload, not the one first sent
+    result = spam.check(comment, recheck_reason="edit")
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        if comment is None:
+            return
+        latest = comment.events.filter(kind=CommentEvent.Kind.COMMENTER_EDITED).last()
+        if latest.pk != edit_id or not comment.is_awaiting_spam_check():
+            comment.record(CommentEvent.Kind.SPAM_CHECKED, verdict=str(result.verdict),
+                           superseded=True)  # fmt: skip
+            return
+        verdicts.apply_result(comment, result)
+    follow_up_check(comment)
+
+
+def follow_up_check(comment):
+    """After a spam check: try again later if it failed, or e-mail the moderators if held."""
     if comment.is_awaiting_spam_check():
         schedule(check_comment, comment.next_check_at, comment.pk, recheck_reason="retry")
+    elif comment.is_awaiting_notification():
+        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk), robust=True)
+
+
+def after_editing(comment, edit):
+    """Queue, once the edit commits, its spam check (or the moderators' e-mail, if held)."""
+    if comment.is_awaiting_spam_check():
+        transaction.on_commit(lambda: check_edit.enqueue(comment.pk, edit.pk), robust=True)
     elif comment.is_awaiting_notification():
         transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk), robust=True)
 

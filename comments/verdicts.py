@@ -26,6 +26,45 @@ def decide(comment, outcome):
         apply_result(comment, spam.Result(spam.Verdict.DISABLED, {}))
 
 
+def decide_edit(comment, outcome):
+    """A commenter's edit, through the local rules again; unless they settle it, Akismet again.
+
+    Spam by the rules is spam, and staff stay approved. Otherwise the reasons start again from
+    the new text (a held comment keeps those it was held for): a published comment the rules
+    hold goes back to the queue with the reason "edited". With Akismet on, the edited comment
+    waits in the queue for the check of its new text (``comments.tasks.check_edit``), which
+    publishes it again, as a new comment, when nothing holds it.
+    """
+    for reason in outcome.reasons:
+        comment.record(CommentEvent.Kind.RULE_MATCHED, reason=reason, edit=True)
+    if outcome.is_staff():
+        return
+    was_approved = comment.is_approved()
+    comment.reasons = [] if was_approved else [r for r in comment.reasons if r not in AUTOMATIC]
+    if outcome.is_spam():
+        comment.add_reasons(*outcome.reasons)
+        comment.mark_spam()
+        return
+    held = outcome.held_for()
+    if was_approved:
+        comment.notified_at = None  # back in the queue, it is news to the moderators again
+        if held:
+            comment.add_reasons(Reason.EDITED)
+    if spam.is_enabled():
+        comment.forget_spam_check()
+        comment.hold(*held, Reason.AWAITING_SPAM_CHECK)
+    elif held or (comment.is_pending() and comment.reasons):
+        comment.hold(*held)
+    elif comment.is_pending():
+        comment.approve()
+    else:
+        comment.save()
+
+
+# Reasons the checks themselves set, which an edit's checks set again if they still apply.
+AUTOMATIC = {Reason.AWAITING_SPAM_CHECK, Reason.AKISMET_SPAM, Reason.AKISMET_DISCARD}
+
+
 def apply_result(comment, result):
     """The status a spam check leads to: approved only when nothing else held the comment."""
     if result.verdict == spam.Verdict.ERROR:

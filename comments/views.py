@@ -15,10 +15,10 @@ from django.views.generic import TemplateView
 
 from articles.models import Article
 from articles.views import article_page
-from comments import appeals, notifications, rules, spam, tasks, verdicts
-from comments.cookies import remember_author, remember_pending
+from comments import appeals, edits, notifications, rules, spam, tasks, verdicts
+from comments.cookies import remember_author, remember_own, remember_pending
 from comments.display import PAGE_PARAM
-from comments.forms import AppealForm, CommentForm, ReportForm
+from comments.forms import AppealForm, CommentForm, EditForm, ReportForm
 from comments.models import Appeal, Comment, CommenterAddress, CommentEvent, Report
 from comments.origin import same_origin_required
 
@@ -60,6 +60,8 @@ def take_comment(request, form, ip):
     response = redirect(comment_url(comment))
     if comment.is_pending():
         remember_pending(request, response, comment)
+    if comment.is_editable():
+        remember_own(request, response, comment)
     remember_author(request, response, form.cleaned_data)
     return response
 
@@ -112,6 +114,40 @@ def show_again(request, form, status):
     response = article_page(request, form.article, status, comment_form=form.with_fresh_timestamp())
     add_never_cache_headers(response)
     return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@same_origin_required
+@edits.csrf_protect  # a page of the reader's own, never shared: it can carry a token
+@edits.commenter_required
+def edit_comment(request, comment, token=None):
+    """The commenter edits their own comment, from its browser or from a signed link."""
+    form = EditForm(
+        request.POST if request.method == "POST" else None, initial={"body": comment.body}
+    )
+    if not comment.is_editable():
+        return edits.refuse(request, comment, edits.closed_message(comment), form.data.get("body"))
+    if request.method == "GET":
+        return show_edit(request, comment, form, saved="saved" in request.GET)
+    if not form.is_valid():
+        return show_edit(request, comment, form, status=HTTPStatus.BAD_REQUEST)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().select_related("article").get(pk=comment.pk)
+        if not comment.is_editable():  # the window closed, or a moderator acted, meanwhile
+            return edits.refuse(request, comment, edits.closed_message(comment), form.data["body"])
+        edits.apply(comment, form.cleaned_data["body"], request.user)
+    if token is not None:  # no cookies on this path: the link's page says how it went
+        return redirect(f"{request.path}?saved=1")
+    response = redirect(comment_url(comment))
+    if comment.is_pending():
+        remember_pending(request, response, comment)
+    return response
+
+
+def show_edit(request, comment, form, status=HTTPStatus.OK, saved=False):
+    context = {"comment": comment, "article": comment.article, "form": form, "saved": saved}
+    return render(request, "comments/edit.html", context, status=status)
 
 
 @never_cache
@@ -195,6 +231,7 @@ class PrivacyView(TemplateView):
             akismet_enabled=spam.is_enabled(),
             contact_email=settings.CONTACT_EMAIL,
             pending_cookie_days=settings.COMMENTS_PENDING_COOKIE_DAYS,
+            edit_minutes=settings.COMMENTS_EDIT_MINUTES,
             anonymize_after_days=settings.COMMENTS_ANONYMIZE_AFTER_DAYS,
             spam_purge_days=settings.COMMENTS_SPAM_PURGE_DAYS,
             blatant_purge_days=settings.COMMENTS_BLATANT_PURGE_DAYS,

@@ -45,7 +45,7 @@ sub vcl_recv {
     # Staff (session), readers with their own held comments or remembered name: their pages
     # are theirs alone. The admin and draft previews are never for the public.
     if (req.http.Authorization
-        || req.http.Cookie ~ "(^|;\s*)(sessionid|comments_pending|comments_author)="
+        || req.http.Cookie ~ "(^|;\s*)(sessionid|comments_pending|comments_own|comments_author)="
         || req.url ~ "^/(admin|preview)/") {
         return (pass);
     }

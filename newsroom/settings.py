@@ -132,7 +132,7 @@ PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=30)
 PAGE_CACHE_FRAGMENTS = env.bool("PAGE_CACHE_FRAGMENTS", default=True)
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=3600)
 # A request carrying one of these is one reader's (staff, their own comments): never shared.
-PAGE_CACHE_BYPASS_COOKIES = ["sessionid", "comments_pending", "comments_author"]
+PAGE_CACHE_BYPASS_COOKIES = ["sessionid", "comments_pending", "comments_own", "comments_author"]
 # Varnish instances to ban changed pages from, e.g. http://127.0.0.1:6081/
 HTTP_CACHE_PURGE_URLS = env.list("HTTP_CACHE_PURGE_URLS", default=[])
 HTTP_CACHE_TIMEOUT = env.float("HTTP_CACHE_TIMEOUT", default=2.0)
@@ -266,6 +266,7 @@ COMMENTS_FLOOD_SECONDS = env.int("COMMENTS_FLOOD_SECONDS", default=15)
 COMMENTS_MIN_SUBMIT_SECONDS = env.float("COMMENTS_MIN_SUBMIT_SECONDS", default=3.0)
 COMMENTS_MAX_FORM_AGE = env.int("COMMENTS_MAX_FORM_AGE", default=2 * 60 * 60)  # seconds
 COMMENTS_PENDING_COOKIE_DAYS = env.int("COMMENTS_PENDING_COOKIE_DAYS", default=7)
+COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=10)  # 0: no edits
 COMMENTS_ANONYMIZE_AFTER_DAYS = env.int("COMMENTS_ANONYMIZE_AFTER_DAYS", default=90)
 COMMENTS_SPAM_PURGE_DAYS = env.int("COMMENTS_SPAM_PURGE_DAYS", default=30)  # spam and removed
 COMMENTS_BLATANT_PURGE_DAYS = env.int("COMMENTS_BLATANT_PURGE_DAYS", default=7)

@@ -171,7 +171,7 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
     editable_fields = ["name", "url", "body"]
     readonly_fields = ["article_link", "parent", "status", "email", "reason_list", "akismet_label",
                        "ip", "user_agent", "referrer", "user", "submitted_at", "checked_at",
-                       "status_changed_at", "anonymized_at", "notified_at",
+                       "edited_at", "status_changed_at", "anonymized_at", "notified_at",
                        "featured_at"]  # fmt: skip
     fieldsets = [
         (
@@ -200,6 +200,7 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
                     "user",
                     "submitted_at",
                     "checked_at",
+                    "edited_at",
                     "status_changed_at",
                     "anonymized_at",
                     "notified_at",

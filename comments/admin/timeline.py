@@ -1,10 +1,12 @@
 """The audit trail as moderators read it: labels for what the events store as codes."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from articles.revisions import diff_lines
 from comments.models import Comment, CommentEvent, Reason, RemovalReason, Report
 
 LABELS = {
@@ -31,6 +33,8 @@ LABELS = {
     "unfeatured": _("No longer an Editors' pick"),
     "appeal": _("Appeal"),
     "appealed": _("Decision appealed"),
+    "edit": _("After the commenter's edit"),
+    "superseded": _("Too late: the text was edited again"),
 }
 # What a "reason" code means depends on the event: a reader's report, a moderator's take-down,
 # or (otherwise) why the comment was held.
@@ -42,12 +46,39 @@ REASON_CHOICES = {
 SENT_AS = {Comment.Akismet.SPAM: _("spam"), Comment.Akismet.HAM: _("not spam")}
 
 
+# Events that change the text: shown as a diff between the versions, not as before and after.
+EDIT_KINDS = {CommentEvent.Kind.EDITED, CommentEvent.Kind.COMMENTER_EDITED}
+
+
 def events(comment):
-    """The comment's events with their details labelled; a check that never ran is left out."""
-    rows = comment.events.select_related("actor").exclude(
-        kind=CommentEvent.Kind.SPAM_CHECKED, data__verdict=Comment.Akismet.DISABLED
+    """The comment's events with their details labelled; a check that never ran is left out.
+
+    An edit's event carries ``.changes``: per field changed, the lines of the diff between the
+    versions (as articles' revisions are compared).
+    """
+    rows = list(
+        comment.events.select_related("actor").exclude(
+            kind=CommentEvent.Kind.SPAM_CHECKED, data__verdict=Comment.Akismet.DISABLED
+        )
     )
+    for event in rows:
+        event.changes = edit_changes(event) if event.kind in EDIT_KINDS else []
     return [(event, details(event)) for event in rows]
+
+
+def edit_changes(event):
+    before, after = event.data.get("before", {}), event.data.get("after", {})
+    return [
+        {"field": _field_label(name), "lines": diff_lines(str(before.get(name, "")), str(text))}
+        for name, text in after.items()
+    ]
+
+
+def _field_label(name):
+    try:
+        return str(Comment._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
 
 
 def details(event):
@@ -56,6 +87,8 @@ def details(event):
     for key, value in event.data.items():
         if value in (None, "", [], {}):
             continue
+        if event.kind in EDIT_KINDS and key in ("before", "after"):
+            continue  # shown as the diff
         shown.append((LABELS.get(key, key), _value(event, key, value)))
     return shown
 

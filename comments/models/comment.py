@@ -30,6 +30,7 @@ class Reason(models.TextChoices):
     PREMODERATED = "premoderated", _("Pre-moderated (the article or its section)")
     REPORTED = "reported", _("Reported by readers")
     STAFF = "staff", _("Posted by staff")
+    EDITED = "edited", _("Edited by the commenter after it was published")
 
 
 # Reasons that decide a comment is spam without asking Akismet.
@@ -51,6 +52,19 @@ class CommentQuerySet(ClaimQuerySet):
 
     def for_article(self, article):
         return self.filter(article=article)
+
+    def editable(self, now=None):
+        """Comments their commenter may still edit (see ``Comment.is_editable``)."""
+        now = now or timezone.now()
+        window = edit_window()
+        if not window:
+            return self.none()
+        acted = CommentEvent.objects.moderators_since_edit().filter(
+            comment=OuterRef("pk"), created_at__gte=OuterRef("edited_at")
+        )
+        return self.filter(status__in=EDITABLE_STATUSES, submitted_at__gt=now - window).exclude(
+            Exists(acted)
+        )
 
     def awaiting_spam_check(self):
         """Pending comments Akismet has not answered for yet (not asked, or it failed)."""
@@ -215,6 +229,8 @@ class Comment(models.Model):
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True, editable=False)
     # Picked by a moderator ("Editors' pick"): shown above the thread while it stays approved.
     featured_at = models.DateTimeField(_("featured"), null=True, blank=True, editable=False)
+    # When its commenter last edited it; readers see "edited" with this time.
+    edited_at = models.DateTimeField(_("edited by the commenter"), null=True, blank=True)
     # Why a moderator took it down, for its statement of reasons; empty while it is up.
     removal_reason = models.CharField(
         _("reason for removal"),
@@ -359,6 +375,21 @@ class Comment(models.Model):
 
     def is_for_article(self, article):
         return self.article_id == article.pk
+
+    def is_editable(self, now=None):
+        """Whether its commenter may still edit it: pending or approved, inside the edit window
+        (COMMENTS_EDIT_MINUTES from submission), and no moderator has acted on it since its
+        last edit."""
+        now = now or timezone.now()
+        window = edit_window()
+        if not window or self.status not in EDITABLE_STATUSES:
+            return False
+        if now >= self.submitted_at + window:
+            return False
+        if self.edited_at is None:
+            return True
+        acted = CommentEvent.objects.moderators_since_edit()
+        return not acted.filter(comment=self, created_at__gte=self.edited_at).exists()
 
     def is_awaiting_spam_check(self):
         return self.is_pending() and self.akismet in self.UNANSWERED
@@ -536,6 +567,27 @@ class Comment(models.Model):
         self.record(CommentEvent.Kind.UNFEATURED, by=by)
         return True
 
+    def revise(self, body, by=None):
+        """The commenter's own edit of the text; the event it records (None when unchanged).
+
+        Only the text changes here; what the new text leads to (the rules and Akismet again) is
+        ``comments.verdicts.decide_edit``. The event keeps both versions for the moderators.
+        """
+        body = normalize_newlines(body)
+        if body == self.body:
+            return None
+        before, self.body = self.body, body
+        event = CommentEvent(
+            comment=self,
+            kind=CommentEvent.Kind.COMMENTER_EDITED,
+            actor=by,
+            data={"before": {"body": before}, "after": {"body": body}},
+        )
+        self.edited_at = event.created_at
+        self.save()
+        event.save()
+        return event
+
     def set_legal_hold(self, on, by=None):
         if self.legal_hold == on:
             return
@@ -627,6 +679,15 @@ class Comment(models.Model):
         if checked:
             self.record(CommentEvent.Kind.SPAM_CHECKED, verdict=str(verdict))
 
+    def forget_spam_check(self):
+        """Its text changed: Akismet's answer, and the data it was sent, were about the old one."""
+        self.akismet = self.Akismet.UNCHECKED
+        self.akismet_payload = {}
+        self.spam_check_attempts = 0
+        self.next_check_at = None
+        self.akismet_feedback = ""
+        self.akismet_told = ""
+
     def record_spam_check_failure(self, error, payload, retry_in):
         """The check failed: the comment stays held, to be checked again after ``retry_in``."""
         self.akismet = self.Akismet.ERROR
@@ -657,9 +718,22 @@ class Comment(models.Model):
         """Akismet's name for what this is."""
         return "reply" if self.is_reply() else "comment"
 
+    @property
+    def editable_until(self):
+        return self.submitted_at + edit_window()
+
     def reason_labels(self):
         # Plain strings: the template filter "join" cannot join lazy translations.
         return [str(Reason(r).label) if r in Reason.values else r for r in self.reasons]
+
+
+# What a commenter may edit: their comment in the queue or on the page, not one taken down.
+EDITABLE_STATUSES = [Comment.Status.PENDING, Comment.Status.APPROVED]
+
+
+def edit_window():
+    """How long after posting a commenter may edit their comment; zero: never."""
+    return datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
 
 
 # What Akismet believes a comment is, from its verdict.

@@ -10,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 DECISION_KINDS = ["approved", "marked_spam", "removed", "unapproved", "restored"]
 
 
+class CommentEventQuerySet(models.QuerySet):
+    def moderators_since_edit(self):
+        """Events a moderator made (anything done by a user but the commenter's own edits):
+        filtered by the edit's time, what closes a comment to further edits."""
+        return self.filter(actor__isnull=False).exclude(kind=CommentEvent.Kind.COMMENTER_EDITED)
+
+
 class CommentEvent(models.Model):
     """One line of a comment's audit trail: what happened, who did it, when."""
 
@@ -29,6 +36,7 @@ class CommentEvent(models.Model):
         UNAPPROVED = "unapproved", _("Unapproved")
         RESTORED = "restored", _("Restored")
         EDITED = "edited", _("Edited by a moderator")
+        COMMENTER_EDITED = "commenter_edited", _("Edited by the commenter")
         REPORTED = "reported", _("Reported by a reader")
         REPORTS_DISMISSED = "reports_dismissed", _("Reports dismissed, comment kept")
         LEGAL_HOLD = "legal_hold", _("Legal hold changed")
@@ -60,6 +68,8 @@ class CommentEvent(models.Model):
     )
     data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = CommentEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

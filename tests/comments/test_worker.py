@@ -120,3 +120,30 @@ def test_a_check_whose_worker_was_killed_mid_task_is_queued_again_and_applied_on
     assert comment.events.filter(kind="spam_checked").count() == 1
     assert task.status == TaskResultStatus.SUCCESSFUL
     assert len(task.worker_ids) == 2  # the dead worker's claim, then the new worker's
+
+
+def test_a_worker_process_checks_a_commenters_edit_with_its_new_text(
+    transactional_db, client, settings, fake_akismet
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+    article = ArticleFactory()
+    client.post(f"/comments/post/{article.pk}/", comment_data(article, body="As first sent."))
+    assert run_worker(fake_akismet).returncode == 0
+    comment = Comment.objects.get()
+    assert comment.is_approved()
+
+    response = client.post(f"/comments/{comment.pk}/edit/", {"body": "As edited."})
+    comment.refresh_from_db()
+    assert response.status_code == 302
+    assert comment.is_awaiting_spam_check()  # off the page until Akismet has seen the new text
+
+    worker = run_worker(fake_akismet)
+
+    comment.refresh_from_db()
+    assert worker.returncode == 0, worker.stderr
+    recheck = fake_akismet.hits("/1.1/comment-check")[-1]
+    assert recheck.form["recheck_reason"] == "edit"
+    assert recheck.form["comment_content"] == "As edited."
+    assert comment.is_approved()
+    assert comment.body == "As edited."
