@@ -310,6 +310,8 @@ def own_comment(request, token):
                "is_withdrawn": comment.is_withdrawn()}  # fmt: skip
     too_late = withdrawn is False and not context["is_withdrawn"]  # a moderator came first
     context["too_late"] = too_late
+    # The e-mailed link proves the comment is theirs: it opens the edit page while that is open.
+    context["edit_url"] = edits.edit_url(comment) if comment.is_editable() else ""
     status = HTTPStatus.CONFLICT if too_late else HTTPStatus.OK
     return render(request, "comments/own.html", context, status=status)
 

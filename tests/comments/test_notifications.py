@@ -310,6 +310,22 @@ def test_the_own_comment_link_shows_the_pending_comment_from_any_device(post, ar
     assert comment.pk
 
 
+def test_the_own_comment_page_links_the_edit_page_while_the_edit_window_is_open(
+    post, article, settings
+):
+    settings.COMMENTS_EDIT_MINUTES = 10
+    comment, found = confirmation_for(post, article, "ea@example.net", body="First words.")
+    fresh = Client()
+
+    edit_link = re.search(r'href="([^"]*/edit/[^"]+)"', fresh.get(found["mine"]).text)[1]
+    edit_page = fresh.get(re.sub(r"^https?://[^/]+", "", edit_link))
+    with time_machine.travel(comment.submitted_at + datetime.timedelta(minutes=11)):
+        late = fresh.get(found["mine"]).text
+
+    assert edit_page.status_code == 200 and "First words." in edit_page.text
+    assert "/edit/" not in late
+
+
 def test_withdrawing_takes_a_pending_comment_down_with_the_csrf_token(post, article):
     comment, found = confirmation_for(post, article, "pa@example.net")
     browser = Client(enforce_csrf_checks=True)
