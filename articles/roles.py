@@ -20,7 +20,7 @@ EDITORIAL_ROLES = {
         for model in ("article", "author", "section", "tag", "faq", "byline", "relatedpick",
                       "slugredirect")
         for action in ("add", "change", "delete", "view")
-    ] + ["articles.publish_article"],
+    ] + ["articles.publish_article", "articles.view_importrun"],
 }  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from comments.models.comment import SPAM_REASONS, Comment, CommentQuerySet, Reason, retry_delay
 from comments.models.desk import CLAIM_FOR, RemovalReason
+from comments.models.imported import WordPressComment
 from comments.models.moderation import ArticleCommentPolicy, Rule
 from comments.models.records import (
     DECISION_KINDS,
@@ -29,5 +30,6 @@ __all__ = [
     "Report",
     "ReportQuerySet",
     "Rule",
+    "WordPressComment",
     "retry_delay",
 ]

@@ -36,6 +36,7 @@ class CommentEvent(models.Model):
         EXPORTED = "exported", _("Personal data exported")
         ERASED = "erased", _("Personal data erased")
         UNDONE = "decision_undone", _("Decision undone")
+        IMPORTED = "imported", _("Imported from WordPress")
 
     comment = models.ForeignKey(
         "comments.Comment",
