@@ -357,10 +357,10 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     list_display = ["source", "started_at", "status", "wxr_version", "summary"]
     list_filter = ["status"]
-    fields = ["source", "status", "started_at", "finished_at", "wxr_version", "error"]
-    readonly_fields = fields + ["counts_table", "problem_list"]
+    run_fields = ["source", "status", "started_at", "finished_at", "wxr_version", "error"]
+    readonly_fields = [*run_fields, "counts_table", "problem_list"]
     fieldsets = [
-        (None, {"fields": fields}),
+        (None, {"fields": run_fields}),
         (_("Report"), {"fields": ["counts_table", "problem_list"]}),
     ]
 
