@@ -392,6 +392,4 @@ class ImportRunAdmin(admin.ModelAdmin):
         if not run.problems:
             return _("None")
         rows = ((p["kind"], p["item"], p["problem"]) for p in run.problems)
-        return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{} {}: {}</li>", rows)
-        )
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}: {}</li>", rows))

@@ -36,7 +36,10 @@ def _comment(importer, article, wxr):
         return "skipped", f"comment type {wxr.type}"
     known = WordPressComment.objects.filter(wordpress_id=wxr.comment_id).first()
     if known is not None:
-        return "skipped",  "already imported" if known.comment_id is not None else "deleted here since"
+        return (
+            "skipped",
+            "already imported" if known.comment_id is not None else "deleted here since",
+        )
     submitted = importer.date(wxr.date_gmt, wxr.date)
     if submitted is None:
         return "failed", "no comment date"
@@ -75,4 +78,3 @@ def _ip(value):
         return str(ipaddress.ip_address(value.strip())) if value else None
     except ValueError:
         return None
-

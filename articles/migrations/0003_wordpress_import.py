@@ -6,87 +6,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_article_search_index'),
+        ("articles", "0002_article_search_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=500, verbose_name='file')),
-                ('status', models.CharField(choices=[('running', 'Running (or interrupted)'), ('finished', 'Finished'), ('failed', 'Stopped on bad input')], default='running', max_length=20, verbose_name='status')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('wxr_version', models.CharField(blank=True, max_length=10, verbose_name='WXR version')),
-                ('counts', models.JSONField(blank=True, default=dict, help_text='Per kind: created, updated, …', verbose_name='counts')),
-                ('problems', models.JSONField(blank=True, default=list, help_text='Failures, missing media, …', verbose_name='problems')),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=500, verbose_name="file")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running (or interrupted)"),
+                            ("finished", "Finished"),
+                            ("failed", "Stopped on bad input"),
+                        ],
+                        default="running",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="started"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
+                (
+                    "wxr_version",
+                    models.CharField(blank=True, max_length=10, verbose_name="WXR version"),
+                ),
+                (
+                    "counts",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Per kind: created, updated, …",
+                        verbose_name="counts",
+                    ),
+                ),
+                (
+                    "problems",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Failures, missing media, …",
+                        verbose_name="problems",
+                    ),
+                ),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="error")),
             ],
             options={
-                'verbose_name': 'import run',
-                'verbose_name_plural': 'import runs',
-                'ordering': ['-started_at', '-pk'],
+                "verbose_name": "import run",
+                "verbose_name_plural": "import runs",
+                "ordering": ["-started_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='WordPressMedia',
+            name="WordPressMedia",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=1000, unique=True)),
-                ('attachment_id', models.PositiveBigIntegerField(blank=True, null=True, unique=True)),
-                ('file', models.FileField(blank=True, upload_to='imported/%Y/')),
-                ('status', models.CharField(choices=[('downloaded', 'Downloaded'), ('missing', 'Missing')], max_length=20)),
-                ('problem', models.CharField(blank=True, max_length=300)),
-                ('alt', models.CharField(blank=True, max_length=250)),
-                ('caption', models.CharField(blank=True, max_length=250)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=1000, unique=True)),
+                (
+                    "attachment_id",
+                    models.PositiveBigIntegerField(blank=True, null=True, unique=True),
+                ),
+                ("file", models.FileField(blank=True, upload_to="imported/%Y/")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("downloaded", "Downloaded"), ("missing", "Missing")],
+                        max_length=20,
+                    ),
+                ),
+                ("problem", models.CharField(blank=True, max_length=300)),
+                ("alt", models.CharField(blank=True, max_length=250)),
+                ("caption", models.CharField(blank=True, max_length=250)),
             ],
             options={
-                'verbose_name': 'WordPress media file',
-                'verbose_name_plural': 'WordPress media files',
+                "verbose_name": "WordPress media file",
+                "verbose_name_plural": "WordPress media files",
             },
         ),
         migrations.CreateModel(
-            name='WordPressAuthor',
+            name="WordPressAuthor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(max_length=60, unique=True)),
-                ('author', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='wordpress', to='articles.author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("login", models.CharField(max_length=60, unique=True)),
+                (
+                    "author",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="wordpress",
+                        to="articles.author",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'WordPress author',
-                'verbose_name_plural': 'WordPress authors',
+                "verbose_name": "WordPress author",
+                "verbose_name_plural": "WordPress authors",
             },
         ),
         migrations.CreateModel(
-            name='WordPressPost',
+            name="WordPressPost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('post_id', models.PositiveBigIntegerField(unique=True)),
-                ('guid', models.CharField(max_length=500, unique=True)),
-                ('source_hash', models.CharField(help_text='Of the post as last imported.', max_length=64)),
-                ('is_sticky', models.BooleanField(default=False, help_text='Articles are not pinned here; the import report lists them.', verbose_name='sticky in WordPress')),
-                ('thumbnail_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('imported_at', models.DateTimeField(auto_now=True)),
-                ('article', models.OneToOneField(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='wordpress', to='articles.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("post_id", models.PositiveBigIntegerField(unique=True)),
+                ("guid", models.CharField(max_length=500, unique=True)),
+                (
+                    "source_hash",
+                    models.CharField(help_text="Of the post as last imported.", max_length=64),
+                ),
+                (
+                    "is_sticky",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Articles are not pinned here; the import report lists them.",
+                        verbose_name="sticky in WordPress",
+                    ),
+                ),
+                ("thumbnail_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("imported_at", models.DateTimeField(auto_now=True)),
+                (
+                    "article",
+                    models.OneToOneField(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="wordpress",
+                        to="articles.article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'WordPress post',
-                'verbose_name_plural': 'WordPress posts',
+                "verbose_name": "WordPress post",
+                "verbose_name_plural": "WordPress posts",
             },
         ),
         migrations.CreateModel(
-            name='WordPressRedirect',
+            name="WordPressRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=500, unique=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=500, unique=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="articles.article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'WordPress address',
-                'verbose_name_plural': 'WordPress addresses',
+                "verbose_name": "WordPress address",
+                "verbose_name_plural": "WordPress addresses",
             },
         ),
     ]

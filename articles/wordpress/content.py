@@ -18,9 +18,7 @@ BLOCK_COMMENT_RE = re.compile(r"<!--\s*(/?)wp:([a-z][a-z0-9_/-]*)(.*?)(/?)-->", 
 # any other [name] is one only with a closing [/name] or name="value" attributes, so that
 # "[sic]" or "[1]" in a text stay as they are.
 KNOWN_SHORTCODES = {"caption", "wp_caption", "gallery", "audio", "video", "playlist", "embed"}
-SHORTCODE_RE = re.compile(
-    r"\[(\[?)([a-zA-Z][\w-]*)(\s[^\]]*)?\](?:(.*?)\[/\2\])?(\]?)", re.DOTALL
-)
+SHORTCODE_RE = re.compile(r"\[(\[?)([a-zA-Z][\w-]*)(\s[^\]]*)?\](?:(.*?)\[/\2\])?(\]?)", re.DOTALL)
 ATTRIBUTE_RE = re.compile(r"\w[\w-]*\s*=")
 BLOCK_TAG_RE = re.compile(
     r"^\s*</?(p|div|h[1-6]|ul|ol|li|blockquote|pre|table|figure|hr|dl|form|section|address)\b",

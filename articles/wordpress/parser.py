@@ -250,7 +250,9 @@ def read(source, channel=None):
     except ElementTree.ParseError as error:
         raise WxrError(_parse_problem(error)) from None
     except DefusedXmlException as error:
-        raise WxrError(f"refused: the file declares a DTD or entities ({type(error).__name__})") from None
+        raise WxrError(
+            f"refused: the file declares a DTD or entities ({type(error).__name__})"
+        ) from None
     if not channel.version:
         raise WxrError("not a WordPress export: no wp:wxr_version in the channel")
 
@@ -277,7 +279,7 @@ def _channel_child(element, channel):
 def _parse_problem(error):
     line, column = getattr(error, "position", (0, 0))
     message = str(error).split(":")[0]
-    if message == "no element found":
+    if message in ("no element found", "unclosed token"):
         return f"the file ends too early (truncated?) at line {line}"
     if message == "not well-formed (invalid token)":
         return (

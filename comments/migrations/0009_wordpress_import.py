@@ -5,37 +5,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comments', '0008_moderation_desk'),
+        ("comments", "0008_moderation_desk"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='comment',
-            name='kind',
-            field=models.CharField(choices=[('comment', 'Comment'), ('pingback', 'Pingback'), ('trackback', 'Trackback')], default='comment', max_length=20, verbose_name='type'),
+            model_name="comment",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("comment", "Comment"),
+                    ("pingback", "Pingback"),
+                    ("trackback", "Trackback"),
+                ],
+                default="comment",
+                max_length=20,
+                verbose_name="type",
+            ),
         ),
         migrations.AlterField(
-            model_name='comment',
-            name='akismet',
-            field=models.CharField(choices=[('unchecked', 'Not checked yet'), ('ham', 'Ham'), ('spam', 'Spam'), ('discard', 'Blatant spam'), ('error', 'Check failed'), ('disabled', 'Akismet off'), ('imported', 'Imported, never sent to Akismet')], default='unchecked', max_length=20, verbose_name='Akismet verdict'),
+            model_name="comment",
+            name="akismet",
+            field=models.CharField(
+                choices=[
+                    ("unchecked", "Not checked yet"),
+                    ("ham", "Ham"),
+                    ("spam", "Spam"),
+                    ("discard", "Blatant spam"),
+                    ("error", "Check failed"),
+                    ("disabled", "Akismet off"),
+                    ("imported", "Imported, never sent to Akismet"),
+                ],
+                default="unchecked",
+                max_length=20,
+                verbose_name="Akismet verdict",
+            ),
         ),
         migrations.AlterField(
-            model_name='commentevent',
-            name='kind',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('rule_matched', 'Rule matched'), ('spam_checked', 'Spam-checked'), ('spam_check_failed', 'Spam check failed'), ('approved', 'Approved'), ('held', 'Held for moderation'), ('marked_spam', 'Marked as spam'), ('removed', 'Removed'), ('notified', 'Moderators notified'), ('notify_failed', 'Notifying moderators failed'), ('submitted_to_akismet', 'Reported to Akismet'), ('feedback_failed', 'Reporting to Akismet failed'), ('unapproved', 'Unapproved'), ('restored', 'Restored'), ('edited', 'Edited by a moderator'), ('reported', 'Reported by a reader'), ('reports_dismissed', 'Reports dismissed, comment kept'), ('legal_hold', 'Legal hold changed'), ('anonymized', 'Personal data anonymized'), ('exported', 'Personal data exported'), ('erased', 'Personal data erased'), ('decision_undone', 'Decision undone'), ('imported', 'Imported from WordPress')], max_length=30, verbose_name='what'),
+            model_name="commentevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("rule_matched", "Rule matched"),
+                    ("spam_checked", "Spam-checked"),
+                    ("spam_check_failed", "Spam check failed"),
+                    ("approved", "Approved"),
+                    ("held", "Held for moderation"),
+                    ("marked_spam", "Marked as spam"),
+                    ("removed", "Removed"),
+                    ("notified", "Moderators notified"),
+                    ("notify_failed", "Notifying moderators failed"),
+                    ("submitted_to_akismet", "Reported to Akismet"),
+                    ("feedback_failed", "Reporting to Akismet failed"),
+                    ("unapproved", "Unapproved"),
+                    ("restored", "Restored"),
+                    ("edited", "Edited by a moderator"),
+                    ("reported", "Reported by a reader"),
+                    ("reports_dismissed", "Reports dismissed, comment kept"),
+                    ("legal_hold", "Legal hold changed"),
+                    ("anonymized", "Personal data anonymized"),
+                    ("exported", "Personal data exported"),
+                    ("erased", "Personal data erased"),
+                    ("decision_undone", "Decision undone"),
+                    ("imported", "Imported from WordPress"),
+                ],
+                max_length=30,
+                verbose_name="what",
+            ),
         ),
         migrations.CreateModel(
-            name='WordPressComment',
+            name="WordPressComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('wordpress_id', models.PositiveBigIntegerField(unique=True)),
-                ('comment', models.OneToOneField(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='wordpress', to='comments.comment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("wordpress_id", models.PositiveBigIntegerField(unique=True)),
+                (
+                    "comment",
+                    models.OneToOneField(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="wordpress",
+                        to="comments.comment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'WordPress comment',
-                'verbose_name_plural': 'WordPress comments',
+                "verbose_name": "WordPress comment",
+                "verbose_name_plural": "WordPress comments",
             },
         ),
     ]

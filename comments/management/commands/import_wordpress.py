@@ -61,7 +61,9 @@ class Command(BaseCommand):
         )
         run = None if dry_run else ImportRun.objects.create(source=os.path.basename(file))
         show = options["progress"] or sys.stderr.isatty()
-        progress = Progress(source, os.fstat(source.fileno()).st_size, self.stderr if show else None)
+        progress = Progress(
+            source, os.fstat(source.fileno()).st_size, self.stderr if show else None
+        )
         try:
             # Each item commits on its own; a dry run holds them all in one transaction and
             # rolls it back.
