@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (export snippets read best on one line)
 """Reading WordPress exports: the XML edge cases of real files, hostile files, and content."""
 
 import io
@@ -80,7 +81,10 @@ def test_every_wxr_version_is_read(version):
     ("text", "message"),
     [
         ("<html><body>Not an export</body></html>", "not RSS"),
-        ("<rss><channel><item><title>x</title></item></channel></rss>", "before any wp:wxr_version"),
+        (
+            "<rss><channel><item><title>x</title></item></channel></rss>",
+            "before any wp:wxr_version",
+        ),
         ("<rss><channel><title>x</title></channel></rss>", "no wp:wxr_version"),
         (wxr.export(wxr.item(1, "Cut"))[:-40], "ends too early"),
         (wxr.export(wxr.item(1, "Bad <b>tag</i>"))[:600] + "<a></b>", "not well-formed"),
@@ -143,11 +147,16 @@ def test_a_caption_shortcode_becomes_a_figure_with_its_caption():
 
     html = render_article(Conversion(body).markdown)
 
-    assert '<figure><img alt="Dunes" src="/a.jpg"><figcaption>Dunes at dawn</figcaption></figure>' in html
+    assert (
+        '<figure><img alt="Dunes" src="/a.jpg"><figcaption>Dunes at dawn</figcaption></figure>'
+        in html
+    )
 
 
 def test_shortcodes_that_mean_nothing_here_are_listed_not_printed():
-    conversion = Conversion('Before [gallery ids="1,2"] [contact-form-7 id="9"] after [sic] [[gallery]]')
+    conversion = Conversion(
+        'Before [gallery ids="1,2"] [contact-form-7 id="9"] after [sic] [[gallery]]'
+    )
 
     assert "[gallery ids" not in conversion.markdown
     assert "contact-form" not in conversion.markdown
