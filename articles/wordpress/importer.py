@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -61,10 +61,17 @@ class Importer:
         handler(record)
 
     def _atomic(self, kind, key, write):
-        """Run ``write`` in its own transaction; count its outcome, or its failure."""
+        """Run ``write`` in its own transaction; count its outcome, or its failure.
+
+        A unique key taken meanwhile (another import of the same file) is tried once more:
+        the item is then found, and skipped."""
         try:
-            with transaction.atomic():
-                outcome, reason = write()
+            try:
+                with transaction.atomic():
+                    outcome, reason = write()
+            except IntegrityError:
+                with transaction.atomic():
+                    outcome, reason = write()
         except ItemFailed as failure:
             self.report.count(kind, "failed", str(failure), key)
             return None
