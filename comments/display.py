@@ -23,7 +23,7 @@ from comments.forms import CommentForm
 from comments.models import Comment
 
 SHOWN_FIELDS = ["id", "article_id", "parent_id", "name", "url", "body_html", "status",
-                "submitted_at", "by_staff"]  # fmt: skip
+                "submitted_at", "by_staff", "kind"]  # fmt: skip
 PAGE_PARAM = "cpage"
 SHOWN_TIME_FORMAT = "j F Y, H:i"  # the format of templates/articles/article_detail.html
 REPLY_PARAM = "replyto"

@@ -6,7 +6,18 @@
 re-encode it.
 """
 
+import http.server
+import threading
+
+import pytest
+
 WP = "http://wordpress.org/export/{version}/"
+# The smallest PNG: one pixel.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
 
 
 def cdata(text):
@@ -99,3 +110,27 @@ def item(post_id, title, body="<p>Body.</p>", *, slug=None, status="publish", po
 {attachment}{terms}{metas}{"".join(comments)}
 </item>
 """
+
+
+@pytest.fixture
+def image_server():
+    """A local HTTP server with one image (/storm.png); anything else is a 404."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/storm.png":
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.end_headers()
+                self.wfile.write(PNG)
+            else:
+                self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

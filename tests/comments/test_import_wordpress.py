@@ -2,9 +2,7 @@
 """manage.py import_wordpress end to end: what a WordPress site becomes here."""
 
 import datetime
-import http.server
 import io
-import threading
 
 import pytest
 from django.core import mail
@@ -23,13 +21,9 @@ from articles.models import (
 from articles.wordpress import importer as importer_module
 from comments.models import Comment, CommentEvent
 from tests import wxr
+from tests.wxr import PNG
 
 UTC = datetime.UTC
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
 
 
 def run(tmp_path, text, *args, name="export.xml"):
@@ -72,30 +66,6 @@ def newsroom_export(media_url="http://127.0.0.1:9/none"):
         wxr.item(900, "Storm photo", post_type="attachment", status="inherit",
                  attachment_url=media_url, meta={"_wp_attachment_image_alt": "Waves on rocks"}),
     )  # fmt: skip
-
-
-@pytest.fixture
-def image_server(tmp_path):
-    """A local HTTP server with one image (/storm.png); anything else is a 404."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path == "/storm.png":
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.end_headers()
-                self.wfile.write(PNG)
-            else:
-                self.send_error(404)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
@@ -175,6 +145,7 @@ def test_only_approved_comments_and_pingbacks_reach_readers(imported, client):
     page = client.get("/articles/storm/").content.decode()
 
     assert "First!" in page and "Linked to you" in page
+    assert '<b>Other Blog</b> <span class="comment-staff">Pingback</span>' in page
     for hidden in ("Waiting", "Buy pills", "Binned", "Held ping"):
         assert hidden not in page
 
@@ -363,3 +334,26 @@ def test_progress_shows_items_and_time_left_when_asked(db, tmp_path, monkeypatch
     )
 
     assert "3 items ·" in err.getvalue() and " left" in err.getvalue()
+
+
+def test_a_custom_permalink_redirects_too(db, tmp_path, client):
+    link = "http://old.example.org/news/storm-at-sea-2019/"
+    run(tmp_path, wxr.export(wxr.item(5, "Storm at sea", slug="storm-at-sea", link=link)))
+
+    response = client.get("/news/storm-at-sea-2019/")
+
+    assert (response.status_code, response["Location"]) == (301, "/articles/storm-at-sea/")
+
+
+@pytest.mark.parametrize("runs", [1, 25])
+def test_the_import_runs_list_costs_the_same_at_any_length(
+    db, admin_client, runs, django_assert_max_num_queries
+):
+    ImportRun.objects.bulk_create(
+        ImportRun(source=f"e{n}.xml", counts={"articles": {"created": n}}) for n in range(runs)
+    )
+
+    with django_assert_max_num_queries(6):
+        response = admin_client.get("/admin/articles/importrun/")
+
+    assert response.status_code == 200 and b"articles: 0 created" in response.content
