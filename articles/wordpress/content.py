@@ -20,10 +20,12 @@ BLOCK_COMMENT_RE = re.compile(r"<!--\s*(/?)wp:([a-z][a-z0-9_/-]*)(.*?)(/?)-->", 
 KNOWN_SHORTCODES = {"caption", "wp_caption", "gallery", "audio", "video", "playlist", "embed"}
 SHORTCODE_RE = re.compile(r"\[(\[?)([a-zA-Z][\w-]*)(\s[^\]]*)?\](?:(.*?)\[/\2\])?(\]?)", re.DOTALL)
 ATTRIBUTE_RE = re.compile(r"\w[\w-]*\s*=")
-BLOCK_TAG_RE = re.compile(
-    r"^\s*</?(p|div|h[1-6]|ul|ol|li|blockquote|pre|table|figure|hr|dl|form|section|address)\b",
-    re.IGNORECASE,
+BLOCKS = (
+    r"p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|thead|tbody|tfoot|tr|td|th|caption"
+    r"|figure|figcaption|hr|form|section|article|aside|header|footer|address|iframe|video|audio"
 )
+BLOCK_LINE_RE = re.compile(rf"^\s*</?({BLOCKS})\b|</({BLOCKS})>\s*$", re.IGNORECASE)
+PRE_RE = re.compile(r"<pre\b.*?</pre>", re.IGNORECASE | re.DOTALL)
 
 
 def sanitize(html):
@@ -93,16 +95,35 @@ def _caption(inner, attrs):
 
 
 def autop(html):
-    """WordPress's classic editor stores paragraphs as blank lines: make them <p> elements."""
-    html = html.replace("\r\n", "\n").replace("\r", "\n")
-    chunks = re.split(r"\n\s*\n", html.strip())
-    out = []
-    for chunk in chunks:
-        if BLOCK_TAG_RE.match(chunk):
-            out.append(chunk)
+    """WordPress's classic editor stores paragraphs as blank lines and line breaks as newlines;
+    make them <p> and <br>, leaving lines that open or close a block (and <pre>) as they are."""
+    kept = []
+
+    def keep(match):
+        kept.append(match[0])
+        return f"\x00{len(kept) - 1}\x00"
+
+    html = PRE_RE.sub(keep, html.replace("\r\n", "\n").replace("\r", "\n"))
+    out = [_paragraphs(chunk) for chunk in re.split(r"\n\s*\n", html.strip())]
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m[1])], "\n\n".join(out))
+
+
+def _paragraphs(chunk):
+    out, run = [], []
+
+    def flush():
+        if any(line.strip() for line in run):
+            out.append("<p>" + "<br>\n".join(line.strip() for line in run) + "</p>")
+        run.clear()
+
+    for line in chunk.split("\n"):
+        if BLOCK_LINE_RE.search(line) or line.startswith("\x00"):
+            flush()
+            out.append(line)
         else:
-            out.append("<p>" + chunk.strip().replace("\n", "<br>\n") + "</p>")
-    return "\n\n".join(out)
+            run.append(line)
+    flush()
+    return "\n".join(out)
 
 
 class _Converter(MarkdownConverter):

@@ -91,25 +91,28 @@ class Importer:
         known = WordPressAuthor.objects.select_related("author").filter(login=wxr.login).first()
         if known:
             return "skipped", "already imported"
+        user = self._staff_user(wxr) if self.link_staff else None
+        existing = getattr(user, "author", None) if user else None
+        if existing is not None and not hasattr(existing, "wordpress"):
+            WordPressAuthor.objects.create(login=wxr.login[:60], author=existing)
+            return "skipped", "the staff user's own author"
         author = Author.objects.create(
-            name=wxr.name[:120], slug=unique_slug(Author, wxr.login or wxr.name, 120)
-        )
+            name=wxr.name[:120], slug=unique_slug(Author, wxr.login or wxr.name, 120),
+            user=user if existing is None else None,
+        )  # fmt: skip
         WordPressAuthor.objects.create(login=wxr.login[:60], author=author)
-        if self.link_staff:
-            self._link_staff(author, wxr)
         return "created", ""
 
-    def _link_staff(self, author, wxr):
+    def _staff_user(self, wxr):
+        """The staff user with the author's login or e-mail (``--link-staff``), or None."""
         match = Q(username__iexact=wxr.login)
         if wxr.email:
             match |= Q(email__iexact=wxr.email)
-        users = get_user_model().objects.filter(match, is_staff=True, author__isnull=True)
+        users = get_user_model().objects.filter(match, is_staff=True).select_related("author")
         user = users.order_by("pk").first()
         if user is None:
             self.report.note("authors", wxr.login, "no staff user with this login or e-mail")
-            return
-        author.user = user
-        author.save(update_fields=["user"])
+        return user
 
     def author_for(self, login):
         if not login:

@@ -43,7 +43,7 @@ class Fetcher:
         if self.enabled:
             content, problem = self._fetch(url)
         else:
-            content, problem = None, "not fetched (--no-media)"
+            content, problem = None, "not fetched (--no-media or --dry-run)"
         if content is None:
             self.failed.add(url)
             media.status, media.problem = WordPressMedia.Status.MISSING, problem[:300]

@@ -15,6 +15,7 @@ from articles.models import (
     ImportRun,
     Section,
     Tag,
+    WordPressAuthor,
     WordPressMedia,
     WordPressPost,
 )
@@ -285,20 +286,24 @@ def test_a_missing_file_is_a_clear_error(db, tmp_path):
         call_command("import_wordpress", str(tmp_path / "nope.xml"))
 
 
-def test_authors_are_linked_to_staff_only_when_asked(db, tmp_path, senior_editor):
-    text = wxr.export(wxr.author("sam", "Sam From WordPress", "other@example.org"),
-                      wxr.author("nobody", "No Body"))  # fmt: skip
-    senior_editor.author.delete()
+def test_authors_are_linked_to_staff_only_when_asked(db, tmp_path, senior_editor, reporter):
+    text = wxr.export(
+        wxr.author("sam", "Sam From WordPress", "other@example.org"),
+        wxr.author("rita-wp", "Rita", reporter.email),
+        wxr.author("nobody", "No Body"),
+    )
+    reporter.author.delete()
 
     run(tmp_path, text, name="a.xml")
-    assert Author.objects.get(slug="sam").user is None
-
-    Author.objects.all().delete()
-    from articles.models import WordPressAuthor
+    assert not Author.objects.filter(slug__in=["sam", "rita-wp", "nobody"], user__isnull=False)
 
     WordPressAuthor.objects.all().delete()
+    Author.objects.filter(user__isnull=True).delete()
     report = run(tmp_path, text, "--link-staff", name="b.xml")
-    assert Author.objects.get(slug="sam").user == senior_editor
+
+    # Sam already has an author here: his WordPress posts go to it.
+    assert WordPressAuthor.objects.get(login="sam").author == senior_editor.author
+    assert Author.objects.get(slug="rita-wp").user == reporter  # matched by e-mail
     assert Author.objects.get(slug="nobody").user is None
     assert "nobody: no staff user with this login or e-mail" in report
 
