@@ -168,11 +168,26 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
                erase_action(keep_text=True), erase_action(keep_text=False)]  # fmt: skip
     inlines = [ReportInline]
     editable_fields = ["name", "url", "body"]
-    readonly_fields = ["article_link", "parent", "status", "email", "reason_list", "akismet_label",
+    readonly_fields = ["article_link", "parent", "status", "kind", "email", "reason_list",
+                       "akismet_label",
                        "ip", "user_agent", "referrer", "user", "submitted_at", "checked_at",
                        "status_changed_at", "anonymized_at", "notified_at"]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["status", "article_link", "parent", "name", "email", "url", "body"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "status",
+                    "kind",
+                    "article_link",
+                    "parent",
+                    "name",
+                    "email",
+                    "url",
+                    "body",
+                ]
+            },
+        ),
         (_("Why and how"), {"fields": ["reason_list", "akismet_label", "legal_hold"]}),
         (
             _("Request"),

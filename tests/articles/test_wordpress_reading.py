@@ -199,3 +199,16 @@ def test_images_are_kept_in_articles_and_unsafe_sources_are_not():
 
     assert '<img alt="A gull" src="/media/gull.jpg" title="Gull">' in html
     assert "javascript" not in html
+
+
+def test_classic_text_around_blocks_gets_paragraphs_and_pre_is_left_alone():
+    body = (
+        "Before:\n<blockquote>\nLine one\nline two\n</blockquote>\n<pre>keep\n\n  this</pre>\nAfter"
+    )
+
+    html = render_article(Conversion(body).markdown)
+
+    assert html == (
+        "<p>Before:</p>\n<blockquote>\n<p>Line one<br>\nline two</p>\n</blockquote>\n"
+        "<pre><code>keep\n\n  this\n</code></pre>\n<p>After</p>"
+    )

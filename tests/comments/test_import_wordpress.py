@@ -362,3 +362,11 @@ def test_the_import_runs_list_costs_the_same_at_any_length(
         response = admin_client.get("/admin/articles/importrun/")
 
     assert response.status_code == 200 and b"articles: 0 created" in response.content
+
+
+def test_moderators_see_an_imported_comment_for_what_it_is(imported, admin_client):
+    ping = Comment.objects.get(kind=Comment.Kind.PINGBACK)
+
+    page = admin_client.get(f"/admin/comments/comment/{ping.pk}/change/").content.decode()
+
+    assert "Pingback" in page and "Imported, never sent to Akismet" in page
