@@ -254,12 +254,15 @@ class WordPressRedirectMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == "/" and request.GET.get("p", "").isdigit():
+        post_id = request.GET.get("p", "") if request.path == "/" else ""
+        if post_id.isascii() and post_id.isdigit() and len(post_id) < 19:
             article = WordPressPost.objects.live_article(post_id=int(request.GET["p"]))
             if article is not None:
                 return HttpResponsePermanentRedirect(article.get_absolute_url())
         response = self.get_response(request)
         if response.status_code != 404 or request.method not in ("GET", "HEAD"):
+            return response
+        if len(request.path) > 500 or "\x00" in request.path:
             return response
         article = WordPressRedirect.objects.live_article(request.path)
         if article is None:

@@ -7,6 +7,8 @@ by their WordPress id and GUID (unique in the database), so a second run creates
 
 import datetime
 import hashlib
+import html
+import re
 import zoneinfo
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -31,6 +33,7 @@ from articles.models import (
 from articles.wordpress import content, parser
 
 SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
+IMAGE_RE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 NO_DATE = "0000-00-00 00:00:00"
 
 
@@ -184,19 +187,36 @@ class Importer:
     # Items: posts, attachments, and what we do not import.
     def item(self, wxr):
         if wxr.post_type == "attachment":
-            self._atomic("media", wxr.post_id, lambda: self._attachment(wxr))
+            fetched = self._download(wxr.attachment_url or wxr.guid, wxr.post_id or None)
+            self._atomic("media", wxr.post_id, lambda: self._attachment(wxr, fetched))
         elif wxr.post_type != "post":
             self.report.count("other items", "skipped", f"{wxr.post_type or 'no type'}: not a post")
         elif wxr.status in SKIPPED_STATUSES:
             self.report.count("articles", "skipped", f"WordPress status {wxr.status}")
         else:
+            for url in IMAGE_RE.findall(wxr.content):
+                self._download(html.unescape(url))
             self._atomic("articles", wxr.post_id or wxr.guid, lambda: self._post(wxr))
 
-    def _attachment(self, wxr):
+    def _download(self, url, attachment_id=None):
+        """Fetch ``url`` before the item's transaction opens: no lock is held while it comes.
+        True when a new file (or a new record of a missing one) was written."""
+        if not url or len(url) > 1000 or urlsplit(url).scheme not in ("http", "https"):
+            return False
+        if transaction.get_connection().in_atomic_block:
+            return False  # a dry run: nothing is fetched, everything rolls back
+        try:
+            with transaction.atomic():
+                return self.fetcher.media(url, attachment_id=attachment_id)[1]
+        except DatabaseError:
+            return False  # the item's own transaction tells what is wrong
+
+    def _attachment(self, wxr, fetched):
         url = wxr.attachment_url or wxr.guid
         if not url or len(url) > 1000:
             raise ItemFailed("no usable wp:attachment_url")
         media, created = self.fetcher.media(url, attachment_id=wxr.post_id or None)
+        created = created or fetched
         alt = wxr.meta.get("_wp_attachment_image_alt", "")[:250]
         caption = content.text_of(wxr.excerpt)[:250]
         if (media.alt, media.caption) != (alt, caption):

@@ -170,6 +170,9 @@ def test_old_addresses_redirect_permanently_to_the_article(imported, client):
     assert client.get("/?p=102").status_code == 200  # a draft: the home page, no redirect
     assert client.get("/2019/03/02/post-102/").status_code == 404
     assert client.get("/2019/03/02/nothing/").status_code == 404
+    assert client.get("/?p=99999999999999999999999999").status_code == 200
+    assert client.get("/?p=%D9%A1").status_code == 200  # an Arabic-Indic digit
+    assert client.get("/" + "x/" * 400).status_code == 404
 
 
 def everything():
