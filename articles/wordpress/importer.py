@@ -17,20 +17,18 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from articles.models import (
     Article,
     Author,
     Byline,
-    Section,
-    Tag,
     WordPressAuthor,
     WordPressMedia,
     WordPressPost,
     WordPressRedirect,
 )
-from articles.wordpress import content, parser
+from articles.wordpress import content, parser, terms
+from articles.wordpress.terms import unique_slug
 
 SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
 IMAGE_RE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
@@ -51,7 +49,7 @@ class Importer:
         self.link_staff = link_staff
         self.tz = zoneinfo.ZoneInfo(tz or settings.TIME_ZONE)
         self.channel = parser.Channel()
-        self.categories = {}  # slug → (name, parent slug): small, and needed for depth
+        self.taxonomy = terms.Taxonomy()
         self.featured = {}  # article pk → attachment id, for attachments later in the file
 
     def handle(self, record):
@@ -129,60 +127,28 @@ class Importer:
     # Categories and tags.
     def term(self, wxr):
         if wxr.taxonomy == "category":
-            self.categories[wxr.slug] = (wxr.name, wxr.parent)
+            self.taxonomy.add_category(wxr.slug, wxr.name, wxr.parent)
             self._atomic("categories", wxr.slug, lambda: self._category(wxr.slug))
         elif wxr.taxonomy == "post_tag":
             self._atomic("tags", wxr.slug, lambda: self._tag(wxr.slug, wxr.name))
         else:
             self.report.count("terms", "skipped", f"taxonomy {wxr.taxonomy or '?'}")
 
-    def trail(self, slug):
-        """A category's ancestors and itself, from the top (cycles cut)."""
-        trail, seen = [], set()
-        while slug and slug not in seen:
-            seen.add(slug)
-            trail.insert(0, slug)
-            slug = self.categories.get(slug, ("", ""))[1]
-        return trail
-
     def _category(self, slug):
         """Top level → section, second level → subsection, deeper → tag."""
         if not slug:
             raise ItemFailed("no wp:category_nicename")
-        trail = self.trail(slug)
+        trail = self.taxonomy.trail(slug)
         if len(trail) > 2:
-            return self._tag(slug, self.categories[slug][0])
-        _section, created = self.section_for(trail)
+            return self._tag(slug, self.taxonomy.categories[slug][0])
+        _section, created = self.taxonomy.section_for(trail)
         return ("created", "") if created else ("skipped", "already here")
 
-    def section_for(self, trail):
-        parent, created = None, False
-        for slug in trail[:2]:
-            name = self.categories.get(slug, (slug, ""))[0] or slug
-            section = Section.objects.filter(slug=slugify(slug)[:80] or "section").first()
-            if section is None:
-                section = Section.objects.create(
-                    name=name[:80], slug=unique_slug(Section, slug, 80), parent=parent
-                )
-                created = True
-            parent = section
-        return parent, created
-
     def _tag(self, slug, name):
-        tag, created = self.tag_for(slug, name)
+        tag, created = self.taxonomy.tag_for(slug, name)
         if tag is None:
             raise ItemFailed("a tag needs a name")
         return ("created", "") if created else ("skipped", "already here")
-
-    def tag_for(self, slug, name):
-        name = " ".join((name or slug).split())[:60]
-        if not name:
-            return None, False
-        slug = slugify(slug)[:60] or slugify(name)[:60] or "tag"
-        tag = Tag.objects.filter(Q(slug=slug) | Q(name__iexact=name)).first()
-        if tag is not None:
-            return tag, False
-        return Tag.objects.create(name=name, slug=unique_slug(Tag, slug, 60)), True
 
     # Items: posts, attachments, and what we do not import.
     def item(self, wxr):
@@ -272,7 +238,7 @@ class Importer:
             article.slug = unique_slug(Article, wxr.slug or wxr.title or f"post-{wxr.post_id}", 200)
         article.dek = content.text_of(wxr.excerpt)[:300]
         article.body = conversion.markdown
-        article.section = self._section(wxr)
+        article.section = self.taxonomy.section_of(wxr)
         closed = wxr.comment_status == "closed"
         article.comment_policy = (
             Article.CommentPolicy.CLOSED if closed else Article.CommentPolicy.OPEN
@@ -280,7 +246,7 @@ class Importer:
         if creating:
             article.status = Article.Status.DRAFT
         article.save()
-        article.tags.set(self._tags(wxr))
+        article.tags.set(self.taxonomy.tags_of(wxr))
         self._apply_status(article, wxr)
         return conversion
 
@@ -299,31 +265,6 @@ class Importer:
                 article.submit_for_review()
         elif article.status != Article.Status.DRAFT:
             article.unpublish()
-
-    def _section(self, wxr):
-        categories = [slug for taxonomy, slug, _name in wxr.terms if taxonomy == "category"]
-        for slug, name in ((s, n) for t, s, n in wxr.terms if t == "category"):
-            self.categories.setdefault(slug, (name, ""))
-        if not categories:
-            self.categories.setdefault("uncategorized", ("Uncategorized", ""))
-            categories = ["uncategorized"]
-        section, _created = self.section_for(self.trail(categories[0]))
-        return section
-
-    def _tags(self, wxr):
-        """The post's tags, its categories below the second level, and its other categories."""
-        tags, first_category = [], True
-        for taxonomy, slug, name in wxr.terms:
-            if taxonomy == "category":
-                trail, first = self.trail(slug), first_category
-                first_category = False
-                if first and len(trail) <= 2:
-                    continue  # the article's section
-                slug, name = trail[-1], self.categories.get(trail[-1], (name, ""))[0] or name
-            tag, _created = self.tag_for(slug, name)
-            if tag is not None:
-                tags.append(tag)
-        return tags
 
     def _bylines(self, article, wxr):
         author = self.author_for(wxr.creator)
@@ -408,15 +349,6 @@ def parse_date(value):
 def normal_path(path):
     path = "/" + unquote(path).strip("/")
     return path if path.endswith("/") else path + "/"
-
-
-def unique_slug(model, text, length):
-    base = (slugify(text, allow_unicode=False) or "item")[:length].strip("-") or "item"
-    slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base[: length - len(str(n)) - 1]}-{n}"
-    return slug
 
 
 def source_hash(wxr):
