@@ -26,7 +26,7 @@ def import_comments(importer, article, wxr_comments):
     """Write ``wxr_comments`` (parser.WxrComment) on ``article``; each its own transaction."""
     for wxr in sorted(wxr_comments, key=lambda c: c.comment_id):  # parents before replies
         kind = "pingbacks" if wxr.type in KINDS else "comments"
-        importer._atomic(kind, wxr.comment_id, lambda w=wxr: _comment(importer, article, w))
+        importer.write(kind, wxr.comment_id, lambda w=wxr: _comment(importer, article, w))
 
 
 def _comment(importer, article, wxr):

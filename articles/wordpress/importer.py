@@ -61,18 +61,19 @@ class Importer:
         }[type(record)]
         handler(record)
 
-    def _atomic(self, kind, key, write):
-        """Run ``write`` in its own transaction; count its outcome, or its failure.
+    def write(self, kind, key, work):
+        """Run ``work`` (one item's writes) in its own transaction; count its outcome, or why
+        it failed. ``work`` returns (outcome, reason).
 
         A unique key taken meanwhile (another import of the same file) is tried once more:
         the item is then found, and skipped."""
         try:
             try:
                 with transaction.atomic():
-                    outcome, reason = write()
+                    outcome, reason = work()
             except IntegrityError:
                 with transaction.atomic():
-                    outcome, reason = write()
+                    outcome, reason = work()
         except ItemFailed as failure:
             self.report.count(kind, "failed", str(failure), key)
             return None
@@ -84,7 +85,7 @@ class Importer:
 
     # Authors.
     def author(self, wxr):
-        self._atomic("authors", wxr.login, lambda: self._author(wxr))
+        self.write("authors", wxr.login, lambda: self._author(wxr))
 
     def _author(self, wxr):
         if not wxr.login:
@@ -128,9 +129,9 @@ class Importer:
     def term(self, wxr):
         if wxr.taxonomy == "category":
             self.taxonomy.add_category(wxr.slug, wxr.name, wxr.parent)
-            self._atomic("categories", wxr.slug, lambda: self._category(wxr.slug))
+            self.write("categories", wxr.slug, lambda: self._category(wxr.slug))
         elif wxr.taxonomy == "post_tag":
-            self._atomic("tags", wxr.slug, lambda: self._tag(wxr.slug, wxr.name))
+            self.write("tags", wxr.slug, lambda: self._tag(wxr.slug, wxr.name))
         else:
             self.report.count("terms", "skipped", f"taxonomy {wxr.taxonomy or '?'}")
 
@@ -154,7 +155,7 @@ class Importer:
     def item(self, wxr):
         if wxr.post_type == "attachment":
             fetched = self._download(wxr.attachment_url or wxr.guid, wxr.post_id or None)
-            self._atomic("media", wxr.post_id, lambda: self._attachment(wxr, fetched))
+            self.write("media", wxr.post_id, lambda: self._attachment(wxr, fetched))
         elif wxr.post_type != "post":
             self.report.count("other items", "skipped", f"{wxr.post_type or 'no type'}: not a post")
         elif wxr.status in SKIPPED_STATUSES:
@@ -162,7 +163,7 @@ class Importer:
         else:
             for url in IMAGE_RE.findall(wxr.content):
                 self._download(html.unescape(url))
-            self._atomic("articles", wxr.post_id or wxr.guid, lambda: self._post(wxr))
+            self.write("articles", wxr.post_id or wxr.guid, lambda: self._post(wxr))
 
     def _download(self, url, attachment_id=None):
         """Fetch ``url`` before the item's transaction opens: no lock is held while it comes.

@@ -373,3 +373,23 @@ def test_moderators_see_an_imported_comment_for_what_it_is(imported, admin_clien
     page = admin_client.get(f"/admin/comments/comment/{ping.pk}/change/").content.decode()
 
     assert "Pingback" in page and "Imported, never sent to Akismet" in page
+
+
+def test_an_import_stopped_by_hand_says_so_and_keeps_what_it_wrote(db, tmp_path, monkeypatch):
+    real = importer_module.Importer.item
+
+    def stop_at_the_third(self, post):
+        if post.post_id == 3:
+            raise KeyboardInterrupt
+        return real(self, post)
+
+    monkeypatch.setattr(importer_module.Importer, "item", stop_at_the_third)
+    text = wxr.export(*(wxr.item(n, f"Story {n}") for n in range(1, 5)))
+
+    with pytest.raises(CommandError, match="interrupted; run it again to continue"):
+        run(tmp_path, text)
+
+    stopped = ImportRun.objects.get()
+    assert (stopped.status, stopped.error) == (ImportRun.Status.FAILED, "interrupted")
+    assert stopped.counts == {"articles": {"created": 2}}
+    assert Article.objects.count() == 2

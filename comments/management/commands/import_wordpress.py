@@ -74,6 +74,9 @@ class Command(BaseCommand):
         except parser.WxrError as error:
             self._finish(run, importer, report, str(error))
             raise CommandError(f"{file}: {error}") from None
+        except KeyboardInterrupt:
+            self._finish(run, importer, report, "interrupted")
+            raise CommandError(f"{file}: interrupted; run it again to continue") from None
         finally:
             source.close()
             fetcher.close()
