@@ -1,6 +1,8 @@
 """Peak memory of ``manage.py import_wordpress`` for a generated 10 MB and 100 MB export.
 
-    .venv/bin/python benchmarks/wordpress_bench.py [--sizes 10 100] [--keep DIR]
+    .venv/bin/python benchmarks/wordpress_bench.py [--sizes 10 100] [--posts-mb 10] [--keep DIR]
+
+(``--sizes 100 --posts-mb 100``: a 100 MB export of posts only, about 13 minutes here.)
 
 Each size gets its own export and a fresh SQLite database. Every export holds the same 10 MB
 of posts (about 20 KB of HTML each, two comments each, text from word lists: ``--posts-mb``);
