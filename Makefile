@@ -20,16 +20,17 @@ test: $(VENV)/.dev-installed browser varnish
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	env -u DATABASE_URL $(MANAGE) makemigrations --check --dry-run
-	$(MAKE) --no-print-directory test-sqlite
-	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
-	else echo "DATABASE_URL not set: skipping the PostgreSQL run."; fi
+	@if [ -n "$$DATABASE_URL" ]; then bin/run-side-by-side test-sqlite test-postgres; \
+	else $(MAKE) --no-print-directory test-sqlite; \
+	  echo "DATABASE_URL not set: skipping the PostgreSQL run."; fi
 
 # The embedded defaults (SQLite, local-memory cache); then PostgreSQL with Redis when CI sets them.
+# Each pass keeps its own browser artefacts: pytest-playwright empties its output directory.
 test-sqlite:
-	env -u DATABASE_URL -u REDIS_URL -u CACHE_URL $(PY) -m pytest
+	env -u DATABASE_URL -u REDIS_URL -u CACHE_URL $(PY) -m pytest --output test-results/sqlite
 
 test-postgres:
-	$(PY) -m pytest
+	$(PY) -m pytest --output test-results/postgres
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
@@ -8,12 +9,13 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from articles import revisions
+from articles import notes_admin, revisions
 from articles.changelist import CheckedListAdmin
 from articles.models import (
     FAQ,
@@ -43,11 +45,31 @@ class AuthorAdmin(CheckedListAdmin, admin.ModelAdmin):
 
 @admin.register(Section)
 class SectionAdmin(CheckedListAdmin, admin.ModelAdmin):
-    list_display = ["name", "parent", "position"]
+    list_display = ["name", "parent", "position", "comment_policy"]
     list_editable = ["position"]
+    list_filter = ["comment_policy"]
     list_select_related = ["parent"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "parent", "description", "position"]}),
+        (
+            _("Comments"),
+            {
+                "fields": [
+                    "comment_policy",
+                    "comments_close_after_days",
+                    "comment_link_limit",
+                    "comment_hold_words",
+                ],
+                "description": _(
+                    "A subsection takes what it leaves empty from its parent section, and the "
+                    "parent from the site's settings. The link limit and the hold words add to "
+                    "the site's: the lowest limit and every hold word apply."
+                ),
+            },
+        ),  # fmt: skip
+    ]
 
 
 @admin.register(Tag)
@@ -97,7 +119,7 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
     autocomplete_fields = ["section", "tags"]
     inlines = [BylineInline, FAQInline, RelatedPickInline]
     actions = ["submit_for_review", "publish", "unpublish"]
-    readonly_fields = ["updated_at", "preview_link"]
+    readonly_fields = ["updated_at", "preview_link", "notes", "comment_policy_in_effect"]
     object_history_template = "admin/articles/article/object_history.html"
     change_list_template = "admin/articles/article/change_list.html"
     fieldsets = [
@@ -105,8 +127,18 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
         (_("Image"), {"fields": ["image", "image_alt", "image_caption"]}),
         (
             _("Publishing"),
-            {"fields": ["status", "published_at", "updated_at", "comment_policy", "preview_link"]},
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "updated_at",
+                    "comment_policy",
+                    "comment_policy_in_effect",
+                    "preview_link",
+                ]
+            },  # fmt: skip
         ),
+        (_("Corrections and updates"), {"fields": ["notes"]}),
         (
             _("Search and social"),
             {"fields": ["meta_description", "social_image"], "classes": ["collapse"]},
@@ -129,6 +161,24 @@ class ArticleAdmin(CheckedListAdmin, VersionAdmin):
     @admin.display(description=_("byline"))
     def byline(self, article):
         return ", ".join(author.name for author in article.authors.all())
+
+    @admin.display(description=_("notes"))
+    def notes(self, article):
+        return notes_admin.notes_on(article, getattr(article, "readable_notes", []))
+
+    def get_object(self, request, object_id, from_field=None):
+        article = super().get_object(request, object_id, from_field)
+        if article is not None:  # the notes its change page lists: those this user may read
+            article.readable_notes = article.notes.readable_by(request.user).in_article_order()
+        return article
+
+    @admin.display(description=_("comment policy in effect"))
+    def comment_policy_in_effect(self, article):
+        """The comments app says what applies (settings.ARTICLE_POLICY_IN_EFFECT): articles
+        never imports comments."""
+        if not article.pk:
+            return _("As its section, once the article is saved.")
+        return import_string(settings.ARTICLE_POLICY_IN_EFFECT)(article)
 
     @admin.display(description=_("preview"))
     def preview_link(self, article):

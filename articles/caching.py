@@ -1,12 +1,14 @@
 """The shared cache for reader pages: generations, invalidation and purging the HTTP cache.
 
 What a cached page or fragment shows is named by *tags*: ``site`` for the editorial content
-every page may show (articles, sections, authors, tags, FAQs), and ``article-<pk>`` for one
-article's approved comments. Each tag has a generation in the cache. Pages and fragments are
-stored with the generations they were built from, read *before* the data, so a change that
-commits while a page is being built still makes that page stale. A change bumps its tags'
-generations once the transaction commits (so the very next request shows it) and bans the same
-tags from Varnish, which sees them in each response's ``Cache-Tags`` header.
+every page may show (articles, sections, authors, tags, FAQs), ``article-<pk>`` for one
+article's approved comments, and ``comments`` for what a page shows of every article's approved
+comments (the counts on listing cards, the site's comment feed). Each tag has a generation in
+the cache. Pages and fragments are stored with the generations they were built from, read
+*before* the data, so a change that commits while a page is being built still makes that page
+stale. A change bumps its tags' generations once the transaction commits (so the very next
+request shows it) and bans the same tags from Varnish, which sees them in each response's
+``Cache-Tags`` header.
 """
 
 import hashlib
@@ -23,6 +25,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 logger = logging.getLogger(__name__)
 
 SITE = "site"
+COMMENTS = "comments"
 LIVE = "live"  # not a tag of its own: the next scheduled publish time, read with "site"
 NEXT_PUBLISH_KEY = "next-publish"
 TAGS_HEADER = "Cache-Tags"

@@ -14,6 +14,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
+from django.db.models import Field
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
@@ -55,8 +56,8 @@ class CheckedChangeList(ChangeList):
 def check_value(model, key, values):
     """Raise IncorrectLookupParameters when a value is none the field could hold."""
     field, lookup = field_and_lookup(model, key)
-    if lookup not in COMPARISONS:
-        return
+    if lookup not in COMPARISONS or not isinstance(field, Field):
+        return  # a reverse relation (e.g. a hidden "+" one) holds no value to check
     for value in chain.from_iterable(v if isinstance(v, list) else [v] for v in values):
         try:
             field.run_validators(field.to_python(value))

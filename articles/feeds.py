@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from articles.models import Article, Section
+from articles.models import Article, ArticleNote, Section
 
 FEED_LENGTH = 20
 
@@ -78,3 +78,40 @@ class SectionFeed(LatestArticlesFeed):
 class SectionAtomFeed(SectionFeed):
     feed_type = Atom1Feed
     subtitle = SectionFeed.description
+
+
+class CorrectionsFeed(Feed):
+    """The newest published corrections and updates, as RSS."""
+
+    def title(self):
+        return _("Corrections and updates | %(site)s") % {"site": settings.SITE_NAME}
+
+    def description(self):
+        return _("Corrections and updates published by %(site)s.") % {"site": settings.SITE_NAME}
+
+    def link(self):
+        return reverse("articles:corrections")
+
+    def items(self):
+        notes = ArticleNote.objects.published().on_live_articles().select_related("article")
+        return notes.newest_first()[:FEED_LENGTH]
+
+    def item_title(self, note):
+        return f"{note.get_kind_display()}: {note.article.title}"
+
+    def item_description(self, note):
+        return note.body_html
+
+    def item_pubdate(self, note):
+        return note.published_at
+
+    def item_updateddate(self, note):
+        return note.display_date
+
+    def item_categories(self, note):
+        return [note.get_kind_display()]
+
+
+class CorrectionsAtomFeed(CorrectionsFeed):
+    feed_type = Atom1Feed
+    subtitle = CorrectionsFeed.description

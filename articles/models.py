@@ -1,8 +1,10 @@
+import html
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.core.validators import MinValueValidator
+from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
     F,
@@ -17,6 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import normalize_newlines
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +56,12 @@ class Author(models.Model):
 
 
 class Section(models.Model):
+    class CommentPolicy(models.TextChoices):
+        INHERIT = "", _("As the parent section (top level: open)")
+        OPEN = "open", _("Open")
+        PREMODERATED = "premoderated", _("Open, every comment held for a moderator")
+        CLOSED = "closed", _("Closed")
+
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     parent = models.ForeignKey(
@@ -66,6 +75,45 @@ class Section(models.Model):
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("menu position"), default=0)
+    # The section's comment policy; each empty value is taken from the parent section, then
+    # from the site (comments/policy.py reads them, with the article's own switch first).
+    comment_policy = models.CharField(
+        _("comments"),
+        max_length=20,
+        choices=CommentPolicy.choices,
+        default=CommentPolicy.INHERIT,
+        db_default=CommentPolicy.INHERIT,  # rows written by older code (or migrations) inherit
+        blank=True,
+        help_text=_("An article's own setting wins over its section's."),
+    )
+    comments_close_after_days = models.PositiveSmallIntegerField(
+        _("close comments after (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Counted from publication. Empty: as the parent section, or the site's setting."
+        ),
+    )
+    comment_link_limit = models.PositiveSmallIntegerField(
+        _("hold comments with this many links"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "On top of the site's limit and the parent section's: the lowest of them applies."
+        ),
+    )
+    comment_hold_words = models.TextField(
+        _("hold words"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "One word or phrase a line (whole words, any case): a comment with one is held "
+            "for a moderator, on top of the site's hold words and the parent section's."
+        ),
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -86,6 +134,12 @@ class Section(models.Model):
     def trail(self):
         """The sections from the top down to this one, for breadcrumbs."""
         return [self.parent, self] if self.parent_id else [self]
+
+    @property
+    def hold_words(self):
+        """This section's own hold words, one a line, without blanks or repeats."""
+        words = (line.strip() for line in self.comment_hold_words.splitlines())
+        return list(dict.fromkeys(word for word in words if word))
 
 
 class Tag(models.Model):
@@ -116,6 +170,10 @@ class ArticleQuerySet(models.QuerySet):
     def in_section(self, section):
         """Articles in a section or any of its subsections."""
         return self.filter(Q(section=section) | Q(section__parent=section))
+
+    def in_sections(self, sections):
+        """Articles in any of ``sections`` (sections or their pks) or their subsections."""
+        return self.filter(Q(section__in=sections) | Q(section__parent__in=sections))
 
     def by_author(self, author):
         return self.filter(authors=author)
@@ -223,6 +281,7 @@ class Article(models.Model):
         PUBLISHED = "published", _("Published")
 
     class CommentPolicy(models.TextChoices):
+        SECTION = "section", _("As its section")
         OPEN = "open", _("Open")
         PREMODERATED = "premoderated", _("Open, every comment held for a moderator")
         CLOSED = "closed", _("Closed")
@@ -275,10 +334,17 @@ class Article(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("Set when the headline, dek or body changes after publication."),
+        help_text=_(
+            "Set when the headline, dek or body changes after publication, and when a "
+            "correction or update is published or amended."
+        ),
     )
     comment_policy = models.CharField(
-        _("comments"), max_length=20, choices=CommentPolicy.choices, default=CommentPolicy.OPEN
+        _("comments"),
+        max_length=20,
+        choices=CommentPolicy.choices,
+        default=CommentPolicy.SECTION,
+        help_text=_("Anything but “As its section” wins over the section's policy."),
     )
     meta_description = models.CharField(
         _("meta description"),
@@ -548,6 +614,223 @@ class SlugRedirect(models.Model):
 
     def __str__(self):
         return self.old_slug
+
+
+class ArticleNoteQuerySet(models.QuerySet):
+    def published(self):
+        """Notes an editor has published (readers see them while their article is live)."""
+        return self.filter(status=ArticleNote.Status.PUBLISHED)
+
+    def on_live_articles(self):
+        """Notes on articles readers can see."""
+        return self.filter(article__in=Article.objects.published())
+
+    def proposed(self):
+        return self.filter(status=ArticleNote.Status.PROPOSED)
+
+    def corrections(self):
+        return self.filter(kind=ArticleNote.Kind.CORRECTION)
+
+    def readable_by(self, user):
+        """All notes for those who publish them; for everyone else, published notes and their
+        own proposals."""
+        if user.has_perm("articles.publish_articlenote"):
+            return self
+        return self.filter(Q(status=ArticleNote.Status.PUBLISHED) | Q(proposed_by=user.pk))
+
+    def in_article_order(self):
+        """As an article shows them: in the order they were published (proposals last)."""
+        return self.order_by(F("published_at").asc(nulls_last=True), "pk")
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+
+class ArticleNote(models.Model):
+    """A dated, public note on a published article: a correction or an update.
+
+    Reporters propose one; senior editors publish it. Once published it is permanent: it may be
+    amended (each save keeps a revision), never deleted.
+    """
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("Correction")
+        UPDATE = "update", _("Update")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        PUBLISHED = "published", _("Published")
+        DECLINED = "declined", _("Declined")
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.PROTECT,  # a published correction outlives any wish to delete its story
+        related_name="notes",
+        verbose_name=_("article"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    body = models.TextField(
+        _("note"),
+        help_text=_(
+            "Markdown. A correction says what was wrong and what is right; an update says what "
+            "changed."
+        ),
+    )
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PROPOSED,
+        editable=False,
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    amended_at = models.DateTimeField(_("last amended"), null=True, blank=True, editable=False)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+
+    objects = ArticleNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("correction or update")
+        verbose_name_plural = _("corrections and updates")
+        permissions = [("publish_articlenote", _("Can publish and amend corrections and updates"))]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="note_listing_idx"),
+            models.Index(fields=["article", "status", "published_at"], name="note_article_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_note_has_publish_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.article}"
+
+    def save(self, *args, **kwargs):
+        self.body = normalize_newlines(self.body)
+        self.body_html = render_article(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor}"
+
+    def clean(self):
+        if self.article_id and self._state.adding and not self.article.is_published():
+            raise ValidationError({"article": _("Notes go on articles readers can already see.")})
+
+    # Predicates, each the twin of a QuerySet method.
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def is_on_live_article(self):
+        return self.article.is_published()
+
+    def is_proposed(self):
+        return self.status == self.Status.PROPOSED
+
+    def is_correction(self):
+        return self.kind == self.Kind.CORRECTION
+
+    def is_readable_by(self, user):
+        if user.has_perm("articles.publish_articlenote"):
+            return True
+        return self.status == self.Status.PUBLISHED or (
+            self.proposed_by_id is not None and self.proposed_by_id == user.pk
+        )
+
+    def is_editable_by(self, user):
+        """Editors amend any note; whoever proposed one may rework it until it is decided."""
+        if user.has_perm("articles.publish_articlenote"):
+            return True
+        return self.is_proposed() and self.proposed_by_id == user.pk
+
+    # Verbs.
+    def propose(self, by):
+        """A new note, waiting for an editor."""
+        self.status = self.Status.PROPOSED
+        self.proposed_by = by
+        self.save()
+
+    def publish(self, by):
+        """The note goes on the article, dated now; the article shows it as its update time.
+
+        Once only, however many editors press "Publish" together: the first claims the row,
+        the others find it published and change nothing. Returns whether this call published.
+        """
+        moment = timezone.now()
+        with transaction.atomic():
+            claimed = ArticleNote.objects.filter(pk=self.pk, status=self.Status.PROPOSED).update(
+                status=self.Status.PUBLISHED, published_at=moment, published_by=by
+            )
+            if not claimed:
+                self.refresh_from_db(fields=["status", "published_at", "published_by"])
+                return False
+            self.status, self.published_at, self.published_by = self.Status.PUBLISHED, moment, by
+            self._touch_article(moment)
+            # Saved again for its signal (the pages showing it go stale) and its revision.
+            self.save(update_fields=["status", "published_at", "published_by"])
+        return True
+
+    def amend(self):
+        """Save a change to a published note, dated; the revision trail keeps the old text."""
+        self.amended_at = timezone.now()
+        self._touch_article(self.amended_at)
+        self.save()
+
+    def decline(self):
+        """A proposal that will not be published; it stays on record. Only a proposal is
+        declined (never a note another editor has just published); returns whether it was."""
+        with transaction.atomic():
+            claimed = ArticleNote.objects.filter(pk=self.pk, status=self.Status.PROPOSED).update(
+                status=self.Status.DECLINED
+            )
+            self.refresh_from_db(fields=["status"])
+            if claimed:
+                self.save(update_fields=["status"])  # its signal and its revision
+        return bool(claimed)
+
+    def _touch_article(self, moment):
+        # An update, not a save: the article's own revisions and content are not the note's.
+        # Before the note's own save, whose signal then makes every page showing it stale.
+        # Only ever forward: a slower, earlier change must not set the article's time back.
+        earlier = Q(updated_at__isnull=True) | Q(updated_at__lt=moment)
+        Article.objects.filter(earlier, pk=self.article_id).update(updated_at=moment)
+        self.article.updated_at = max(filter(None, [self.article.updated_at, moment]))
+
+    # Presentation.
+    @property
+    def anchor(self):
+        return f"note-{self.pk}"
+
+    @property
+    def display_date(self):
+        return self.amended_at or self.published_at
+
+    @property
+    def text(self):
+        """The note as plain text, for machines (JSON-LD)."""
+        return html.unescape(strip_tags(self.body_html)).strip()
 
 
 class ImportRun(models.Model):

@@ -14,13 +14,18 @@ EDITORIAL_ROLES = {
         "articles.view_byline", "articles.add_relatedpick", "articles.change_relatedpick",
         "articles.delete_relatedpick", "articles.view_relatedpick",
         "articles.view_author", "articles.view_section", "articles.view_tag",
+        # Proposes corrections and updates; an editor publishes them.
+        "articles.add_articlenote", "articles.change_articlenote", "articles.view_articlenote",
     ],
     SENIOR_EDITOR: [
         f"articles.{action}_{model}"
         for model in ("article", "author", "section", "tag", "faq", "byline", "relatedpick",
                       "slugredirect")
         for action in ("add", "change", "delete", "view")
-    ] + ["articles.publish_article", "articles.view_importrun"],
+    ] + ["articles.publish_article", "articles.view_importrun"]
+    # Published notes are permanent: no role deletes one (a proposal is declined instead).
+    + ["articles.add_articlenote", "articles.change_articlenote", "articles.view_articlenote",
+       "articles.publish_articlenote"],
 }  # fmt: skip
 
 

@@ -2,11 +2,21 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from articles import caching
-from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
+from articles.models import (
+    FAQ,
+    Article,
+    ArticleNote,
+    Author,
+    Byline,
+    RelatedPick,
+    Section,
+    SlugRedirect,
+    Tag,
+)
 
 # Everything a reader page can show of the editorial side: a change to any of these makes
 # every cached page stale (a headline shows on the home page, in "You may also like", in feeds).
-EDITORIAL_MODELS = (Article, Author, Byline, FAQ, RelatedPick, Section, Tag)
+EDITORIAL_MODELS = (Article, ArticleNote, Author, Byline, FAQ, RelatedPick, Section, Tag)
 
 
 @receiver(pre_save, sender=Article)

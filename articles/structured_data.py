@@ -1,7 +1,9 @@
 """What an article page tells machines: schema.org JSON-LD and OpenGraph / Twitter card tags.
 
 Built as plain dicts and tuples from prepared rows (bylines, tags and FAQs prefetched);
-the view prints the JSON-LD, the template prints the meta tags.
+the view prints the JSON-LD, the template prints the meta tags. The NewsArticle takes extra
+properties from the page's other parts (the comments' ``commentCount`` and ``comment`` items:
+see ``articles.views.page_parts``).
 """
 
 from django.conf import settings
@@ -57,7 +59,20 @@ def news_article(article):
     }
     if article.share_image:
         data["image"] = [absolute_url(article.share_image.url)]
+    corrections = [note for note in article.public_notes if note.is_correction()]
+    if corrections:
+        data["correction"] = [correction_comment(note) for note in corrections]
     return data
+
+
+def correction_comment(note):
+    """A published correction as a schema.org CorrectionComment."""
+    return {
+        "@type": "CorrectionComment",
+        "text": note.text,
+        "datePublished": _isoformat(note.published_at),
+        "url": absolute_url(note.get_absolute_url()),
+    }
 
 
 def breadcrumb_list(article):
@@ -81,8 +96,9 @@ def faq_page(article):
 
 
 def for_article(article):
-    """NewsArticle, BreadcrumbList and (when there are questions) FAQPage, as dicts."""
-    data = [news_article(article), breadcrumb_list(article)]
+    """BreadcrumbList and (when there are questions) FAQPage, as dicts. The NewsArticle is
+    printed apart (``news_article``), with what the page's other parts add to it."""
+    data = [breadcrumb_list(article)]
     if article.faqs.all():
         data.append(faq_page(article))
     return data

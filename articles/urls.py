@@ -14,6 +14,9 @@ urlpatterns = [
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),
     path("tag/<slug:slug>/", views.TagView.as_view(), name="tag"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("corrections/", views.CorrectionsView.as_view(), name="corrections"),
+    path("corrections/rss/", feeds.CorrectionsFeed(), name="corrections-rss"),
+    path("corrections/atom/", feeds.CorrectionsAtomFeed(), name="corrections-atom"),
     path("feeds/rss/", feeds.LatestArticlesFeed(), name="rss"),
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),
 ]

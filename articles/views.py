@@ -22,11 +22,12 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from articles import caching, structured_data
 from articles.context_processors import navigation
-from articles.models import Article, Author, Byline, Section, SlugRedirect, Tag
+from articles.models import Article, ArticleNote, Author, Byline, Section, SlugRedirect, Tag
 
 # The home page: a lead story, the latest after it, then blocks per top-level section.
 LATEST = 6
 PER_SECTION = 4
+NOTES_PER_PAGE = 20
 # Characters that could end a <script> data block early, escaped as in Django's json_script.
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 # How long a reader (or a crawler) is asked to wait while the database is unavailable.
@@ -36,28 +37,35 @@ COMMENT_FIELDS = ["name", "email", "url", "body", "parent", "timestamp", "rememb
 
 def json_ld(data):
     """A ``<script type="application/ld+json">`` data block, safe to print in a page."""
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
-        JSON_SCRIPT_ESCAPES
-    )
+    text = json.dumps(
+        data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
+    ).translate(JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
 def article_context(article, is_preview=False):
-    """The article page's own parts, rendered: its head tags and its story (with the FAQ and
-    related picks). Everything they show is loaded here, in a fixed number of queries."""
-    prefetch_related_objects(
-        [article], Prefetch("bylines", Byline.objects.select_related("author")), "tags", "faqs"
+    """The article page's own parts: its head tags and its story (with the FAQ and related
+    picks), rendered, and its NewsArticle as data, to which other parts add (``news_article``).
+    Everything they show is loaded here, in a fixed number of queries."""
+    # The article's bylines and its related picks' in one query, which leaves room for its notes.
+    related = list(article.related_articles().prefetch_related(None))
+    bylines = Prefetch("bylines", Byline.objects.select_related("author"))
+    prefetch_related_objects([article, *related], bylines)
+    notes = Prefetch(
+        "notes", ArticleNote.objects.published().in_article_order(), to_attr="public_notes"
     )
+    prefetch_related_objects([article], "tags", "faqs", notes)
     context = {
         "article": article,
         "is_preview": is_preview,
-        "related_articles": list(article.related_articles()),
+        "related_articles": related,
         "structured_data": [json_ld(data) for data in structured_data.for_article(article)],
         "social_meta": structured_data.social_meta(article),
     }
     return {
         "head": render_to_string("articles/article_detail.html#head", context),
         "story": render_to_string("articles/article_detail.html#story", context),
+        "news_article": structured_data.news_article(article),
     }
 
 
@@ -72,20 +80,43 @@ def page_parts(request, article, depends_on, **given):
 
     Each part is called as ``part(request, article, depends_on, **given)`` and returns context;
     ``depends_on(*tags)`` names the cache tags its content shows and returns their generations.
+    Two keys are read here: ``news_article``, properties added to the page's NewsArticle
+    JSON-LD, and ``page_feeds``, feeds (``type``, ``title``, ``url``) linked from its head.
     """
-    context = {}
+    context = {"news_article": {}, "page_feeds": []}
     for path in settings.ARTICLE_PAGE_PARTS:
-        context |= import_string(path)(request, article, depends_on, **given)
+        part = import_string(path)(request, article, depends_on, **given)
+        news_article = context["news_article"] | part.pop("news_article", {})
+        page_feeds = context["page_feeds"] + part.pop("page_feeds", [])
+        context |= part | {"news_article": news_article, "page_feeds": page_feeds}
     return context
+
+
+def published_page(own, parts):
+    """The context of a published article's page: its own parts and the other apps'."""
+    news_article = json_ld(own["news_article"] | parts.pop("news_article"))
+    return {**own, **parts, "news_article": news_article}
+
+
+def card_parts(articles, depends_on):
+    """``articles`` (for cards) with what other apps add to each (settings.ARTICLE_CARD_PARTS).
+
+    Each part is called as ``part(articles, depends_on)`` and returns the queryset annotated;
+    it names the cache tags its annotations show with ``depends_on(*tags)``, as page parts do.
+    """
+    for path in settings.ARTICLE_CARD_PARTS:
+        articles = import_string(path)(articles, depends_on)
+    return articles
 
 
 def article_page(request, article, status, **given):
     """The published article's page as a plain response, e.g. a form shown back with errors."""
     generations = caching.generations([caching.SITE])
-    context = {"article": article, **shared_article_context(article, generations)}
-    context |= page_parts(
+    own = shared_article_context(article, generations)
+    parts = page_parts(
         request, article, lambda *tags: caching.generations([caching.SITE, *tags]), **given
     )
+    context = {"article": article, **published_page(own, parts)}
     return render(request, "articles/article_detail.html", context, status=status)
 
 
@@ -93,14 +124,14 @@ class HomeView(caching.SharedCacheMixin, TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
-        front = caching.fragment("front-page", self.cache_generations, front_page)
-        return super().get_context_data(front=front, **kwargs)
+        front = card_parts(Article.objects.published().for_cards(), self.depends_on)
+        built = caching.fragment("front-page", self.cache_generations, lambda: front_page(front))
+        return super().get_context_data(front=built, **kwargs)
 
 
-def front_page():
+def front_page(front):
     """The lead story, the latest after it, and each section's newest, rendered."""
     sections = navigation()  # the top-level sections, as the navigation has them
-    front = Article.objects.published().for_cards()
     # One more per section than shown: the lead story is not repeated in its section's row.
     rows = list(front.front_page(1 + LATEST, PER_SECTION + 1, sections).newest_first())
     newest = [article for article in rows if article.overall_rank <= 1 + LATEST]
@@ -139,7 +170,7 @@ class ArticleDetailView(caching.SharedCacheMixin, DetailView):
         article = self.object
         own = shared_article_context(article, self.cache_generations)
         parts = page_parts(self.request, article, self.depends_on)
-        return super().get_context_data(**own, **parts, **kwargs)
+        return super().get_context_data(**published_page(own, parts), **kwargs)
 
 
 def redirect_old_slug(slug):
@@ -180,7 +211,8 @@ class ArticleListView(caching.SharedCacheMixin, ListView):
 
     def get_queryset(self):
         self.subject = self.get_subject()
-        return self.articles(Article.objects.published()).for_cards().newest_first()
+        articles = self.articles(Article.objects.published()).for_cards().newest_first()
+        return card_parts(articles, self.depends_on)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(subject=self.subject, **kwargs)
@@ -216,6 +248,22 @@ class TagView(ArticleListView):
 
     def articles(self, published):
         return published.tagged(self.subject)
+
+
+class CorrectionsView(caching.SharedCacheMixin, ListView):
+    """Every published correction and update, newest first."""
+
+    template_name = "articles/corrections.html"
+    context_object_name = "notes"
+    paginate_by = NOTES_PER_PAGE
+
+    def get_queryset(self):
+        notes = ArticleNote.objects.published().on_live_articles()
+        return notes.select_related("article").newest_first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, "page_range": page_range(context["page_obj"])}
 
 
 SEARCH_MAX_LENGTH = 200

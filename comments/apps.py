@@ -7,6 +7,7 @@ MODERATOR_PERMISSIONS = [
     "comments.add_rule", "comments.change_rule", "comments.delete_rule", "comments.view_rule",
     "comments.view_report", "comments.view_purgelog",
     "comments.view_articlecommentpolicy", "comments.change_articlecommentpolicy",
+    "comments.view_appeal", "comments.change_appeal",
 ]  # fmt: skip
 # No articles.* permission: moderators meet articles only through their comments (the queue
 # names the article and links its public page) and the comment policies of published ones.

@@ -1,4 +1,5 @@
-"""The comment area of the article page, prepared by the view; templates only print it.
+"""The comment area of the article page, prepared by the view; templates only print it. Also
+the comment counts on listing cards (``comment_counts``, an ARTICLE_CARD_PARTS entry).
 
 It comes in two parts. What every reader sees (the approved threads of one page, their count,
 the form with no token in it, the reply target named in the URL) is the same for everyone, and
@@ -12,34 +13,37 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from articles import caching
-from comments import cookies, rules, spam
+from comments import cookies, rules, spam, structured_data
 from comments.forms import CommentForm
 from comments.models import Comment
 
 SHOWN_FIELDS = ["id", "article_id", "parent_id", "name", "url", "body_html", "status",
-                "submitted_at", "by_staff", "kind"]  # fmt: skip
+                "submitted_at", "status_changed_at", "by_staff", "featured_at", "kind"]  # fmt: skip
 PAGE_PARAM = "cpage"
 SHOWN_TIME_FORMAT = "j F Y, H:i"  # the format of templates/articles/article_detail.html
 REPLY_PARAM = "replyto"
 
 
 def comment_area(request, article, depends_on, comment_form=None):
-    """The context the article page's comment area prints, as ``{"comment_area": {...}}``."""
+    """The context the article page's comment area prints, as ``{"comment_area": {...}}``, with
+    the NewsArticle's discussion (``news_article``) and the comment feeds (``page_feeds``)."""
     generations = depends_on(caching.article_tag(article.pk))
     personal = not caching.is_shareable_request(request)
     own = own_pending(request, article) if personal else []
     page_number = _number(request.GET.get(PAGE_PARAM))
     is_open = rules.comments_open(article)
     if own:
-        threads = render_threads(article, page_number, is_open, extra=own)
+        shown = render_threads(article, page_number, is_open, extra=own)
     else:
-        threads = caching.fragment(
+        shown = caching.fragment(
             f"comment-threads|{article.pk}|{page_number}|{is_open}",
             generations,
             lambda: render_threads(article, page_number, is_open),
@@ -47,15 +51,43 @@ def comment_area(request, article, depends_on, comment_form=None):
     reply_to = reply_target(article, request.GET.get(REPLY_PARAM))
     form = comment_form or new_form(request, article, reply_to, personal)
     return {
+        "news_article": shown["news_article"],
+        "page_feeds": article_feeds(article),
         "comment_area": {
-            "threads": threads,
+            "threads": shown["threads"],
             "is_open": is_open,
             "reply_to": reply_to,
             "form": form,
             "fields": form_fields(form, reply_to, shared=not (personal or form.is_bound)),
             "akismet_enabled": spam.is_enabled(),
-        }
+        },
     }
+
+
+def article_feeds(article):
+    """The article's comment feeds, for the page's ``<link rel="alternate">`` tags."""
+    title = _("Comments on “%(article)s”") % {"article": article.title}
+    return [
+        {"type": "application/rss+xml", "title": f"{title} (RSS)",
+         "url": reverse("comments:article-rss", args=[article.slug])},
+        {"type": "application/atom+xml", "title": f"{title} (Atom)",
+         "url": reverse("comments:article-atom", args=[article.slug])},
+    ]  # fmt: skip
+
+
+def comment_counts(articles, depends_on):
+    """``articles`` with ``comment_count``, their approved comments: a subquery each row reads
+    through the comments' article index, so a page of cards costs no extra query."""
+    depends_on(caching.COMMENTS)
+    approved = (
+        Comment.objects.approved()
+        .filter(article=OuterRef("pk"))
+        .order_by()
+        .values("article")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return articles.annotate(comment_count=Coalesce(Subquery(approved), 0))
 
 
 def form_fields(form, reply_to, shared):
@@ -74,23 +106,59 @@ def _number(value):
 
 
 def render_threads(article, page_number, is_open, extra=()):
-    """The heading, one page of threads and the page links, as HTML: one query."""
+    """One page of the discussion, in one query: ``threads``, its HTML (the heading, the
+    Editors' picks, the threads and the page links), and ``news_article``, its structured data.
+    """
     approved = list(Comment.objects.approved().for_article(article).only(*SHOWN_FIELDS))
-    page = comment_page(threads([*approved, *extra], settings.COMMENTS_THREAD_DEPTH), page_number)
+    roots = threads([*approved, *extra], settings.COMMENTS_THREAD_DEPTH)
+    page = comment_page(roots, page_number)
     shown = flattened(page.object_list)
     label_for_print(shown, page.number)
-    return render_to_string(
+    picks = featured(approved, roots, page.number)
+    html = render_to_string(
         "comments/_threads.html",
         {
             "article": article,
             "count": len(approved),
             "page": page,
             "comments": shown,
+            "picks": picks,
             "page_param": PAGE_PARAM,
             "reply_param": REPLY_PARAM,
             "is_open": is_open,
         },
     )
+    page_url = article.canonical_url + page_query(page.number)
+    discussion = structured_data.discussion(page_url, len(approved), shown)
+    return {"threads": html, "news_article": discussion}
+
+
+def page_query(number):
+    return f"?{PAGE_PARAM}={number}" if number > 1 else ""
+
+
+def featured(approved, roots, page_number):
+    """The Editors' picks, newest pick first, each with ``.thread_url``: where it stands in its
+    thread, on this page or another."""
+    picks = sorted((c for c in approved if c.is_featured()), key=lambda c: c.featured_at)[::-1]
+    if not picks:
+        return []
+    page_of = {}
+    for number, root in enumerate(roots):
+        for comment in _descendants(root):
+            page_of[comment.pk] = number // settings.COMMENTS_PAGE_SIZE + 1
+    for pick in picks:
+        number = page_of.get(pick.pk, page_number)
+        elsewhere = f"?{PAGE_PARAM}={number}" if number != page_number else ""
+        pick.thread_url = f"{elsewhere}#comment-{pick.pk}"
+        label_time(pick)
+    return picks
+
+
+def _descendants(comment):
+    yield comment
+    for reply in comment.thread:
+        yield from _descendants(reply)
 
 
 def flattened(roots):
@@ -122,12 +190,16 @@ def label_for_print(comments, page_number):
         if comment.is_approved():
             comment.report_url = f"{report_url}{comment.pk}/"
             comment.reply_url = f"?{page}{REPLY_PARAM}={comment.pk}#respond"
-        comment.iso_time = comment.submitted_at.strftime("%Y-%m-%dT%H:%M:%S%z")
-        comment.shown_time = formats.date_format(  # as the article's own dates are shown
-            timezone.localtime(comment.submitted_at), SHOWN_TIME_FORMAT
-        )
+        label_time(comment)
         comment.reply_label = _("Reply to %(name)s") % {"name": comment.name}
         comment.report_label = _("Report the comment by %(name)s") % {"name": comment.name}
+
+
+def label_time(comment):
+    comment.iso_time = comment.submitted_at.strftime("%Y-%m-%dT%H:%M:%S%z")
+    comment.shown_time = formats.date_format(  # as the article's own dates are shown
+        timezone.localtime(comment.submitted_at), SHOWN_TIME_FORMAT
+    )
 
 
 def own_pending(request, article):

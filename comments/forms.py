@@ -6,7 +6,7 @@ from django.core import signing
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import Comment, Report
+from comments.models import Appeal, Comment, Report
 
 TIMESTAMP_SALT = "comments.form-timestamp"
 HONEYPOT = "homepage"
@@ -44,12 +44,19 @@ class CommentForm(forms.ModelForm):
 
     class Meta:
         model = Comment
-        fields = ["name", "email", "url", "body", "parent"]
-        labels = {"email": _("Email"), "url": _("Website")}
+        fields = ["name", "email", "url", "body", "parent", "follow"]
+        labels = {
+            "email": _("Email"),
+            "url": _("Website"),
+            "follow": _("E-mail me when my comment is published, and when someone replies"),
+        }
         help_texts = {
             "email": _("Never published."),
             "url": _("Optional."),
             "body": _("Markdown: *emphasis*, **bold**, [links](https://example.org), > quotes."),
+            "follow": _(
+                "We first send one e-mail to confirm the address; nothing else until then."
+            ),
         }
         widgets = {
             "parent": forms.HiddenInput,
@@ -75,7 +82,7 @@ class CommentForm(forms.ModelForm):
         self.staff = user if user is not None and user.is_authenticated and user.is_staff else None
         if self.staff:
             # Staff post as themselves: the name comes from the account, not from the form.
-            for name in ("name", "email", "url", "remember"):
+            for name in ("name", "email", "url", "remember", "follow"):
                 del self.fields[name]
         if not self.is_bound:
             self.initial["timestamp"] = sign_timestamp(article)
@@ -129,3 +136,13 @@ class ReportForm(forms.ModelForm):
         model = Report
         fields = ["reason", "note"]
         widgets = {"reason": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class AppealForm(forms.ModelForm):
+    """The commenter's note on why a moderator's take-down should be looked at again."""
+
+    class Meta:
+        model = Appeal
+        fields = ["note"]
+        labels = {"note": _("Why should we look at this decision again?")}
+        widgets = {"note": forms.Textarea(attrs={"rows": 6, "maxlength": 2000})}

@@ -7,7 +7,8 @@
   COMMENTS_ANONYMIZE_AFTER_DAYS after posting. Spam keeps them until it is purged.
 - ``export_commenter()`` / ``erase_commenter()``: everything stored for one e-mail address.
 
-A comment on legal hold is never purged, anonymized or erased. Every run is logged (a PurgeLog
+A comment on legal hold is never purged, anonymized or erased; one with an open appeal is
+not purged until the appeal is decided. Every run is logged (a PurgeLog
 row and a log line); every export and erasure leaves an event on each comment it touched.
 Run them daily from cron (``purge_comments``, ``anonymize_comments``) or as tasks on the worker.
 """
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from articles import caching
-from comments.models import Comment, CommentEvent, PurgeLog, Report
+from comments.models import Appeal, Comment, CommenterAddress, CommentEvent, PurgeLog, Report
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +52,16 @@ def expired(now=None):
 
 
 def purgeable(now=None):
-    """What the purge deletes: expired comments not on legal hold."""
-    return expired(now).filter(legal_hold=False)
+    """What the purge deletes: expired comments not on legal hold nor awaiting an appeal."""
+    return expired(now).filter(legal_hold=False).exclude(appeals__status=Appeal.Status.OPEN)
 
 
 def is_purgeable(comment, now=None):
     """The instance twin of ``purgeable()``."""
     now = now or timezone.now()
     if comment.legal_hold or not (comment.is_spam() or comment.is_removed()):
+        return False
+    if comment.appeals.open().exists():
         return False
     days = settings.COMMENTS_SPAM_PURGE_DAYS
     if comment.is_blatant_spam():
@@ -175,6 +178,27 @@ def export_commenter(email, by=None):
         "email": email,
         "exported_at": timezone.now(),
         "comments": [_exported(comment) for comment in comments],
+        "address": _exported_address(email),
+    }
+
+
+def _exported_address(email):
+    """The commenter's e-mail consent and the e-mails sent to them, or None."""
+    address = CommenterAddress.objects.for_email(email).prefetch_related("mails").first()
+    if address is None:
+        return None
+    return {
+        "confirmed_at": address.confirmed_at,
+        "unsubscribed_at": address.unsubscribed_at,
+        "emails": [
+            {
+                "subject": m.subject,
+                "status": m.status,
+                "queued_at": m.created_at,
+                "sent_at": m.sent_at,
+            }
+            for m in address.mails.all()
+        ],  # fmt: skip
     }
 
 
@@ -201,8 +225,9 @@ def erase_commenter(email, keep_text=True, by=None):
     """Anonymize every comment posted with ``email``; optionally replace the text too.
 
     Name becomes "Anonymous"; e-mail, website, IP, user agent, referrer, account link and the
-    Akismet payload are cleared, also in the audit trail. Comments on legal hold are left
-    alone, and counted as such.
+    Akismet payload are cleared, also in the audit trail; the commenter's address record and
+    the e-mails sent to it are deleted. Comments on legal hold are left alone, and counted as
+    such (and the address record stays with them).
     """
     now = timezone.now()
     theirs = Comment.objects.from_commenter(email)
@@ -213,6 +238,8 @@ def erase_commenter(email, keep_text=True, by=None):
         for comment in comments:
             _erase(comment, keep_text, now)
             comment.record(CommentEvent.Kind.ERASED, by=by, text_kept=keep_text)
+        if not on_hold:  # the address, its consent and the e-mails sent to it
+            CommenterAddress.objects.for_email(email).delete()
     logger.info(
         "Erased the personal data of %s comment(s) for one commenter; %s on legal hold kept.",
         len(comments),
@@ -247,6 +274,11 @@ def _erase(comment, keep_text, now):
         comment.body = _("This comment was erased at its author's request.")
     comment.save()
     kept = {"body"} if keep_text else set()
+    if not keep_text:  # the commenter's appeals are their writing too
+        comment.appeals.update(note=_("This note was erased at its author's request."))
+        for event in comment.events.filter(kind=CommentEvent.Kind.APPEALED):
+            event.data = {k: v for k, v in event.data.items() if k != "note"}
+            event.save(update_fields=["data"])
     for event in comment.events.filter(kind=CommentEvent.Kind.EDITED):
         event.data = {
             side: {f: v for f, v in values.items() if f in kept}

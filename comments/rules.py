@@ -18,11 +18,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.markup import render_comment
 from comments.models import SPAM_REASONS, Comment, Reason, Rule
+from comments.policy import effective_policy
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +50,9 @@ FLOOD = Refusal(
 
 
 def comments_open(article, now=None):
-    """Whether readers may comment: the article's switch, and the auto-close age if set."""
-    if article.comment_policy == article.CommentPolicy.CLOSED:
-        return False
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    if days is None or article.published_at is None:
-        return True
-    return (now or timezone.now()) < article.published_at + datetime.timedelta(days=days)
+    """Whether readers may comment: the article's or its section's switch, and the auto-close
+    age of its section or the site (comments/policy.py)."""
+    return effective_policy(article).is_open(article, now)
 
 
 def gate(article, data, ip, now):
@@ -172,16 +168,20 @@ class Outcome:
 
 
 def evaluate(article, data, ip, user):
-    """Apply the moderators' rules and the site's policies to a comment's cleaned data."""
+    """Apply the moderators' rules and the article's policy (its own, its section's, the
+    site's) to a comment's cleaned data."""
+    policy = effective_policy(article)
     rules = list(Rule.objects.all())
     found = []
     texts = [data["name"], data["email"], data.get("url", ""), data["body"]]
     for rule in rules:
         if _matches(rule, texts, data["email"], ip) and rule.kind not in found:
             found.append(rule.kind)
-    if count_links(data["body"]) >= settings.COMMENTS_LINK_LIMIT:
+    if Reason.HOLD_WORD not in found and section_words_matching(policy, texts):
+        found.append(Reason.HOLD_WORD)
+    if count_links(data["body"]) >= policy.link_limit:
         found.append(Reason.LINK_LIMIT)
-    if article.comment_policy == article.CommentPolicy.PREMODERATED:
+    if policy.is_premoderated():
         found.append(Reason.PREMODERATED)
     if settings.COMMENTS_HOLD_FIRST_TIME and is_first_time(data["email"]):
         found.append(Reason.FIRST_TIME)
@@ -198,7 +198,19 @@ def rules_matching(comment):
     for rule in Rule.objects.filter(kind__in=comment.reasons):
         if _matches(rule, texts, comment.email, comment.ip or ""):
             found.setdefault(rule.kind, []).append(rule.value)
+    if Reason.HOLD_WORD in comment.reasons:
+        words = section_words_matching(effective_policy(comment.article), texts)
+        found.setdefault(Reason.HOLD_WORD, []).extend(words)
     return found
+
+
+def section_words_matching(policy, texts):
+    """The hold words of the article's sections found in ``texts``."""
+    return [
+        word
+        for word, _source in policy.hold_words
+        if any(word_pattern(word).search(text) for text in texts)
+    ]
 
 
 def _matches(rule, texts, email, ip):

@@ -5,7 +5,22 @@ from articles import caching
 from comments.models import Comment
 
 # Fields of a comment that readers see on the article page.
-SHOWN_FIELDS = {"status", "name", "url", "body", "body_html", "parent", "submitted_at"}
+SHOWN_FIELDS = {
+    "status",
+    "name",
+    "url",
+    "body",
+    "body_html",
+    "parent",
+    "submitted_at",
+    "featured_at",
+}
+
+
+def shown_on(comment):
+    """The cache tags of the pages an approved comment shows on: its article's page and feed,
+    and the listings and feed that show every article's comments."""
+    return caching.article_tag(comment.article_id), caching.COMMENTS
 
 
 @receiver(post_save, sender=Comment)
@@ -14,10 +29,10 @@ def refresh_article_page(sender, instance, update_fields=None, **kwargs):
     if update_fields is not None and not SHOWN_FIELDS & set(update_fields):
         return
     if instance.is_approved() or instance.was_approved():
-        caching.invalidate(caching.article_tag(instance.article_id))
+        caching.invalidate(*shown_on(instance))
 
 
 @receiver(post_delete, sender=Comment)
 def refresh_article_page_on_delete(sender, instance, **kwargs):
     if instance.is_approved():
-        caching.invalidate(caching.article_tag(instance.article_id))
+        caching.invalidate(*shown_on(instance))

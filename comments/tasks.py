@@ -1,5 +1,6 @@
 """Background work for comments: the spam check, its retries, the moderators' e-mail, the
-corrections sent to Akismet, and retention (purge and anonymization).
+commenters' e-mail (comments.notifications), the corrections sent to Akismet, and retention
+(purge and anonymization).
 
 Nothing here may assume it runs inline: the comment was saved before the task was enqueued,
 and each task re-reads it and does nothing if a moderator (or another worker) got there first.
@@ -14,8 +15,15 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from comments import emails, retention, spam, verdicts
-from comments.models import Comment, CommentEvent, retry_delay
+from comments import emails, notifications, retention, spam, verdicts
+from comments.models import (
+    Comment,
+    CommenterMail,
+    CommentEvent,
+    ModeratorProfile,
+    mail_retry_delay,
+    retry_delay,
+)
 
 RECHECK_BATCH = 100
 # Longer than any send can take (the SMTP timeout applies to each step of it).
@@ -74,12 +82,67 @@ def notify_moderators(comment_id):
     )
     if not claimed:
         return
-    comment = Comment.objects.select_related("article").get(pk=comment_id)
-    if emails.notify_moderators(comment):
+    comment = Comment.objects.select_related("article__section").get(pk=comment_id)
+    addresses, digests = emails.recipients(comment)
+    if emails.notify_moderators(comment, addresses, digests):
+        for profile in digests:
+            queue_digest(profile)
         return
     Comment.objects.filter(pk=comment_id).update(notified_at=None)
     attempts = comment.events.filter(kind=CommentEvent.Kind.NOTIFY_FAILED).count()
     schedule(notify_moderators, timezone.now() + retry_delay(attempts), comment.pk)
+
+
+def queue_digest(profile):
+    """Have the moderator's digest sent when their window allows: now, or when it ends."""
+    due = profile.next_digest_at
+    if due is None or due <= timezone.now():
+        send_digest.enqueue(profile.pk)
+    else:
+        schedule(send_digest, due, profile.pk)
+
+
+@task
+def send_digest(profile_id):
+    """One moderator's digest of the comments held for them: at most one per window.
+
+    The window is claimed by one guarded UPDATE (the last digest time as read, and a window
+    that has run out), so of several workers only one sends; the e-mail goes out holding no
+    lock, and a failed send gives the window back and tries again later.
+    """
+    profile = ModeratorProfile.objects.select_related("user").filter(pk=profile_id).first()
+    now = timezone.now()
+    if profile is None or not profile.is_digesting():
+        return False
+    since = profile.digest_sent_at
+    if not emails.digest_comments(profile, since, now).exists():
+        return False
+    claimed = (
+        ModeratorProfile.objects.digest_due(now)
+        .filter(pk=profile.pk, digest_sent_at=since)
+        .update(
+            digest_sent_at=now,
+            next_digest_at=now + datetime.timedelta(minutes=profile.digest_minutes),
+        )
+    )
+    if not claimed:  # another worker sent this window's: what is left waits for the next
+        later = ModeratorProfile.objects.filter(pk=profile.pk).values("next_digest_at").first()
+        if later and later["next_digest_at"] and later["next_digest_at"] > now:
+            schedule(send_digest, later["next_digest_at"], profile.pk)
+        return False
+    if emails.send_digest(profile, since, now):
+        return True
+    ModeratorProfile.objects.filter(pk=profile.pk, digest_sent_at=now).update(
+        digest_sent_at=since, next_digest_at=profile.next_digest_at
+    )
+    schedule(send_digest, now + retry_delay(1), profile.pk)
+    return False
+
+
+def send_due_digests():
+    """For cron: the digests whose window has run out (each sends only if something is new)."""
+    due = list(ModeratorProfile.objects.digest_due().values_list("pk", flat=True))
+    return sum(bool(send_digest.call(pk)) for pk in due)
 
 
 def release_stale_notification_claims(older_than=NOTIFY_CLAIM_TIMEOUT):
@@ -91,6 +154,42 @@ def release_stale_notification_claims(older_than=NOTIFY_CLAIM_TIMEOUT):
         .exclude(events__kind=CommentEvent.Kind.NOTIFIED)
     )
     return stale.update(notified_at=None)
+
+
+@task
+def send_commenter_mail(mail_id):
+    """Send one e-mail to a commenter from the outbox, exactly once; on failure, later.
+
+    The row is claimed by one guarded UPDATE (one worker wins; ``CommenterMail.claim``) and
+    sent holding no lock. Sent: marked so. Failed: queued again with a back-off, and tried
+    then (or by ``send_due_commenter_mail`` from cron). A worker that died mid-send leaves a
+    claim that runs out after COMMENTS_MAIL_CLAIM_SECONDS, and the row is due again. The
+    address is read again first: unsubscribed meanwhile, nothing is sent.
+    """
+    mail = CommenterMail.objects.select_related("address").filter(pk=mail_id).first()
+    claim_for = datetime.timedelta(seconds=settings.COMMENTS_MAIL_CLAIM_SECONDS)
+    if mail is None or not mail.claim(claim_for):
+        return
+    address = mail.address
+    if address.unsubscribed_at or (not address.confirmed_at and mail.kind != "confirm"):
+        mail.cancel()
+        return
+    error = notifications.deliver(mail)
+    if error is None:
+        mail.mark_sent()
+        return
+    give_up = notifications.is_permanent(error)
+    mail.mark_failed(error, mail_retry_delay(mail.attempts), give_up=give_up)
+    if not give_up:
+        schedule(send_commenter_mail, mail.next_attempt_at, mail.pk)
+
+
+def send_due_commenter_mail():
+    """Every outbox row due now (a retry whose time came, a claim whose worker died): sent."""
+    due = list(CommenterMail.objects.due().values_list("pk", flat=True))
+    for pk in due:
+        send_commenter_mail.call(pk)
+    return len(due)
 
 
 @task

@@ -2,21 +2,24 @@ import datetime
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView
 
 from articles.models import Article
 from articles.views import article_page
-from comments import rules, spam, tasks, verdicts
+from comments import appeals, notifications, rules, spam, tasks, verdicts
 from comments.cookies import remember_author, remember_pending
 from comments.display import PAGE_PARAM
-from comments.forms import CommentForm, ReportForm
-from comments.models import Comment, CommentEvent, Report
+from comments.forms import AppealForm, CommentForm, ReportForm
+from comments.models import Appeal, Comment, CommenterAddress, CommentEvent, Report
 from comments.origin import same_origin_required
 
 
@@ -24,7 +27,8 @@ from comments.origin import same_origin_required
 @same_origin_required
 def post_comment(request, pk):
     """A reader's comment, through DESIGN.md's pipeline: validate, gate, rules, save, check."""
-    article = get_object_or_404(Article.objects.published(), pk=pk)
+    articles = Article.objects.published().select_related("section__parent")
+    article = get_object_or_404(articles, pk=pk)
     form = CommentForm(request.POST, article=article, user=request.user)
     if not form.is_valid():
         return show_again(request, form, HTTPStatus.BAD_REQUEST)
@@ -49,6 +53,8 @@ def take_comment(request, form, ip):
     outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
     with transaction.atomic():
         comment = save_comment(request, form, ip, submitted_at)
+        if comment.follow:
+            notifications.request_confirmation(comment, ip)
         verdicts.decide(comment, outcome)
         tasks.after_posting(comment)
     response = redirect(comment_url(comment))
@@ -134,6 +140,53 @@ def report_comment(request, pk):
     return render(request, "comments/reported.html", context, status=status)
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+def appeal_decision(request, token):
+    """The commenter appeals a moderator's take-down, through the signed link of its statement.
+
+    The link is all the access there is: no account, no cookie. A link that was altered or
+    has run out is a 400; a decision that no longer stands (or a comment purged) a 410; a
+    second appeal against one decision is "already received" (409 when posted).
+    """
+    try:
+        decision = appeals.decision_from_token(token)
+    except signing.SignatureExpired:
+        return _appeal_page(request, {"problem": "expired"}, HTTPStatus.BAD_REQUEST)
+    except signing.BadSignature:
+        return _appeal_page(request, {"problem": "invalid"}, HTTPStatus.BAD_REQUEST)
+    if decision is None:
+        return _appeal_page(request, {"problem": "gone"}, HTTPStatus.GONE)
+    comment = decision.comment
+    context = {"comment": comment, "article": comment.article, "statement": None}
+    earlier = Appeal.objects.filter(decision=decision).first()
+    if earlier is not None:
+        status = HTTPStatus.CONFLICT if request.method == "POST" else HTTPStatus.OK
+        return _appeal_page(request, {**context, "appeal": earlier}, status)
+    statement = appeals.statement_for(comment)
+    if statement is None or statement.decision.pk != decision.pk or not statement.is_appealable():
+        return _appeal_page(request, {**context, "problem": "stale"}, HTTPStatus.GONE)
+    form = AppealForm(request.POST if request.method == "POST" else None)
+    context |= {"statement": statement, "form": form}
+    if request.method == "GET":
+        return _appeal_page(request, context)
+    if not form.is_valid():
+        return _appeal_page(request, context, HTTPStatus.BAD_REQUEST)
+    appeal, created = Appeal.objects.lodge(decision, form.cleaned_data["note"])
+    if not created:
+        return _appeal_page(request, {**context, "appeal": appeal}, HTTPStatus.CONFLICT)
+    return redirect("comments:appeal", token=token)
+
+
+def _appeal_page(request, context, status=HTTPStatus.OK):
+    context = {
+        "appeal_days": settings.COMMENTS_APPEAL_DAYS,
+        "contact_email": settings.CONTACT_EMAIL,
+        **context,
+    }
+    return render(request, "comments/appeal.html", context, status=status)
+
+
 class PrivacyView(TemplateView):
     template_name = "comments/privacy.html"
 
@@ -147,3 +200,96 @@ class PrivacyView(TemplateView):
             blatant_purge_days=settings.COMMENTS_BLATANT_PURGE_DAYS,
             **kwargs,
         )
+
+
+# The commenter's own links, from their e-mail: no login, no cookie, each signed.
+
+
+def link_invalid(request, expired_token=None, gone=False, status=HTTPStatus.BAD_REQUEST):
+    """A link that is broken or too old: said plainly, with a way to ask for a new one."""
+    context = {"expired_token": expired_token, "gone": gone}
+    return render(request, "comments/link_invalid.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_address(request, token):
+    """The confirmation link: a page with one button (a mail scanner's GET confirms nothing)."""
+    try:
+        value = notifications.read_confirm_token(token)
+    except signing.SignatureExpired:
+        return link_invalid(request, expired_token=token)
+    except signing.BadSignature:
+        return link_invalid(request)
+    address = CommenterAddress.objects.for_email(value.get("e", "")).first()
+    if address is None:
+        return link_invalid(request)
+    comment = Comment.objects.filter(pk=value.get("c"), email__iexact=address.email).first()
+    context = {"address": address, "comment": comment, "token": token}
+    if request.method == "POST":
+        address.confirm()
+        context["done"] = True
+    elif address.is_confirmed():
+        context["done"] = True
+    if comment is not None:
+        context["own_url"] = reverse("comments:own", args=[notifications.own_token(comment)])
+    return render(request, "comments/confirm.html", context)
+
+
+@never_cache
+@require_POST
+def confirm_again(request):
+    """A new confirmation e-mail for the comment an expired (but genuine) link named."""
+    try:
+        value = notifications.read_confirm_token(request.POST.get("token", ""), expired_too=True)
+    except signing.BadSignature:
+        return link_invalid(request)
+    comment = Comment.objects.filter(pk=value.get("c"), email__iexact=value.get("e", "")).first()
+    if comment is None:
+        return link_invalid(request)
+    mail = notifications.request_confirmation(comment, rules.client_ip(request), again=True)
+    status = HTTPStatus.OK if mail is not None else HTTPStatus.TOO_MANY_REQUESTS
+    return render(request, "comments/confirm_sent.html", {"sent": mail is not None}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def own_comment(request, token):
+    """The commenter's own comment, from any device: its state, and withdrawal while pending."""
+    try:
+        value = notifications.read_own_token(token)
+    except signing.BadSignature:
+        return link_invalid(request)
+    found = Comment.objects.select_related("article").filter(pk=value.get("c"))
+    comment = found.filter(email__iexact=value.get("e", "")).first()
+    if comment is None:  # purged since, or erased at its author's request
+        return link_invalid(request, gone=True, status=HTTPStatus.NOT_FOUND)
+    withdrawn = None
+    if request.method == "POST":
+        comment, withdrawn = Comment.objects.moderate(
+            comment.pk, lambda c, by: c.withdraw(), None, [Comment.Status.PENDING]
+        )
+    context = {"comment": comment, "article": comment.article, "withdrawn_now": withdrawn,
+               "is_withdrawn": comment.is_withdrawn()}  # fmt: skip
+    too_late = withdrawn is False and not context["is_withdrawn"]  # a moderator came first
+    context["too_late"] = too_late
+    status = HTTPStatus.CONFLICT if too_late else HTTPStatus.OK
+    return render(request, "comments/own.html", context, status=status)
+
+
+@csrf_exempt  # the signed token is the authority; RFC 8058 one-click POSTs carry no cookie
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """GET: a page with one button; POST (that button, or a mail client's one-click): done."""
+    try:
+        email = notifications.read_unsubscribe_token(token)
+    except signing.BadSignature:
+        return link_invalid(request)
+    address = CommenterAddress.objects.for_email(email).first()
+    if address is None:  # erased: nothing is kept, so nothing will be sent
+        return render(request, "comments/unsubscribe.html", {"email": email, "done": True})
+    if request.method == "POST":
+        address.unsubscribe()
+    context = {"email": address.email, "done": address.unsubscribed_at is not None}
+    return render(request, "comments/unsubscribe.html", context)

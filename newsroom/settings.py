@@ -242,6 +242,8 @@ AXES_VERBOSE = False  # no banner on every start; each failure is still logged
 
 # Publishing
 ARTICLE_PAGE_PARTS = ["comments.display.comment_area"]  # what other apps add to article pages
+ARTICLE_POLICY_IN_EFFECT = "comments.admin.policy.policy_in_effect"  # shown in the article admin
+ARTICLE_CARD_PARTS = ["comments.display.comment_counts"]  # ... and to each listing card
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=12)
 RELATED_ARTICLES_COUNT = env.int("RELATED_ARTICLES_COUNT", default=4)
 
@@ -270,10 +272,21 @@ COMMENTS_SPAM_PURGE_DAYS = env.int("COMMENTS_SPAM_PURGE_DAYS", default=30)  # sp
 COMMENTS_BLATANT_PURGE_DAYS = env.int("COMMENTS_BLATANT_PURGE_DAYS", default=7)
 COMMENTS_REPORT_THRESHOLD = env.int("COMMENTS_REPORT_THRESHOLD", default=3)  # distinct IPs
 COMMENTS_REPORTS_PER_HOUR = env.int("COMMENTS_REPORTS_PER_HOUR", default=10)  # per IP
+# How long the appeal link in a statement of reasons works (within the purge period).
+COMMENTS_APPEAL_DAYS = env.int("COMMENTS_APPEAL_DAYS", default=14)
 # A task still running after this long lost its worker (killed, machine gone) and is re-queued
 # by `recheck_comments`; longer than the slowest task (100 Akismet checks, an SMTP send).
 COMMENTS_TASK_LEASE_SECONDS = env.int("COMMENTS_TASK_LEASE_SECONDS", default=300)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)  # 0: use REMOTE_ADDR
+# Commenters' e-mail (comments.notifications): link lifetimes, the confirmation e-mail's hourly
+# limits, and how long a worker holds an e-mail it is sending before another may retry it.
+COMMENTS_CONFIRM_LINK_DAYS = env.int("COMMENTS_CONFIRM_LINK_DAYS", default=3)
+COMMENTS_OWN_LINK_DAYS = env.int("COMMENTS_OWN_LINK_DAYS", default=30)
+COMMENTS_CONFIRM_MAILS_PER_HOUR = env.int("COMMENTS_CONFIRM_MAILS_PER_HOUR", default=3)
+COMMENTS_CONFIRM_MAILS_PER_IP_PER_HOUR = env.int(
+    "COMMENTS_CONFIRM_MAILS_PER_IP_PER_HOUR", default=10
+)
+COMMENTS_MAIL_CLAIM_SECONDS = env.int("COMMENTS_MAIL_CLAIM_SECONDS", default=15 * 60)
 
 # Akismet (no key: the spam check is off, and the admin says so)
 AKISMET_API_KEY = env("AKISMET_API_KEY", default="")

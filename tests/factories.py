@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, Tag
+from articles.models import FAQ, Article, ArticleNote, Author, Byline, RelatedPick, Section, Tag
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -90,3 +90,20 @@ class RelatedPickFactory(factory.django.DjangoModelFactory):
 
     article = factory.SubFactory(ArticleFactory)
     related = factory.SubFactory(ArticleFactory)
+
+
+class ArticleNoteFactory(factory.django.DjangoModelFactory):
+    """A proposed correction; ``published=True`` for one an editor has published now."""
+
+    class Meta:
+        model = ArticleNote
+        skip_postgeneration_save = True
+
+    article = factory.SubFactory(ArticleFactory)
+    kind = ArticleNote.Kind.CORRECTION
+    body = "An earlier version of this article gave the wrong date for the vote."
+
+    @factory.post_generation
+    def published(note, create, extracted, **kwargs):
+        if create and extracted:
+            note.publish(by=None)

@@ -1,5 +1,5 @@
-"""Generated hostile requests to the comment, report and search endpoints and the admin's lists:
-every answer is below 500, and a refused request saves nothing.
+"""Generated hostile requests to the comment, report, appeal and search endpoints and the
+admin's lists: every answer is below 500, and a refused request saves nothing.
 
 Parameters are known names (the forms' fields, the lists' filters) or random ones, with text
 that includes NUL, lone surrogates, odd digits and huge values; bodies are sent with a declared
@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from comments.models import Comment, Report
+from comments import appeals
+from comments.models import Appeal, Comment, Report
 from tests.comments.conftest import approved_comment, comment_data
 from tests.factories import ArticleFactory
 
@@ -153,6 +154,32 @@ def test_the_report_page_never_fails_and_unreadable_or_refused_reports_save_noth
 
 
 @FUZZ
+@given(
+    token=st.one_of(st.none(), VALUES.filter(lambda t: t and "/" not in t)),
+    fields=parameters(["note"]),
+    charset=st.sampled_from(CHARSETS),
+)
+def test_the_appeal_page_never_fails_and_refused_appeals_save_nothing(
+    any_client, site, moderator, token, fields, charset
+):
+    _article, comment = site
+    if not comment.is_removed():
+        comment.remove(by=moderator, reason="abuse")
+    Appeal.objects.all().delete()
+    url = f"/comments/appeal/{percent(token or appeals.appeal_token(comment.events.last()))}/"
+    assert any_client.get(url).status_code < 500
+
+    body = encode(fields).encode()
+    response = any_client.generic("POST", url, body, content_type=content_type(charset))
+
+    assert response.status_code < 500
+    if not is_utf8_form(body, charset):
+        assert response.status_code == 400
+    if response.status_code >= 400:
+        assert not Appeal.objects.exists()
+
+
+@FUZZ
 @given(q=VALUES, extra=parameters(["q", "page"]))
 def test_search_never_fails_and_refuses_what_it_cannot_read(any_client, site, q, extra):
     query = encode([("q", q), *extra])
@@ -176,6 +203,7 @@ def staff_client(request, any_client, admin_user, moderator, senior_editor):
     path_and_filters=st.one_of(
         st.tuples(st.just("/admin/comments/comment/"), parameters(QUEUE_FILTERS)),
         st.tuples(st.just("/admin/articles/article/"), parameters(ARTICLE_FILTERS)),
+        st.tuples(st.just("/admin/comments/appeal/"), parameters(["status", "o", "p", "e"])),
     )
 )
 def test_the_admin_lists_never_fail_whatever_they_are_filtered_by(

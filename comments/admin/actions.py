@@ -29,10 +29,13 @@ class Move:
     label: str
     done: object  # the lazy message, with %(count)d
     needs_reports: bool = False  # offered only for a comment with open reports
+    shown_when: Callable | None = None  # offered only for a comment this says True for
 
     def applies_to(self, comment):
-        return comment.status in self.sources and (
-            not self.needs_reports or comment.reported_at is not None
+        return (
+            comment.status in self.sources
+            and (not self.needs_reports or comment.reported_at is not None)
+            and (self.shown_when is None or self.shown_when(comment))
         )
 
 
@@ -60,13 +63,23 @@ MOVES = [
          _done("Reports dismissed on %(count)d comment.",
                "Reports dismissed on %(count)d comments."),
          needs_reports=True),
+    Move("feature", Comment.feature, (S.APPROVED,), _("Feature as an Editors' pick"),
+         _done("%(count)d comment featured as an Editors' pick.",
+               "%(count)d comments featured as Editors' picks."),
+         shown_when=lambda comment: not comment.is_featured()),
+    Move("unfeature", Comment.unfeature, (S.APPROVED,), _("Stop featuring"),
+         _done("%(count)d comment is no longer an Editors' pick.",
+               "%(count)d comments are no longer Editors' picks."),
+         shown_when=Comment.is_featured),
 ]  # fmt: skip
 MOVES_BY_NAME = {move.name: move for move in MOVES}
 
 
 def moderate(pk, verb, by, sources, expected=None, **options):
     """A moderator's decision (``Comment.objects.moderate``), then the correction it makes due."""
-    comment, applied = Comment.objects.moderate(pk, verb, by, sources, expected, **options)
+    # Through the moderator's scope: a comment of another section is not found (None).
+    theirs = Comment.objects.moderated_by(by)
+    comment, applied = theirs.moderate(pk, verb, by, sources, expected, **options)
     if applied:
         tasks.queue_feedback(comment)
     return comment, applied

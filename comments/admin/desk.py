@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -46,8 +46,9 @@ class Queue:
     label: str
     statuses: dict  # the filter on Comment
 
-    def comments(self):
-        return Comment.objects.filter(**self.statuses)
+    def comments(self, user):
+        """This queue's comments among those ``user`` moderates (their sections, or all)."""
+        return Comment.objects.moderated_by(user).filter(**self.statuses)
 
 
 QUEUES = {
@@ -93,6 +94,13 @@ def _require_change(modeladmin, request):
         raise PermissionDenied
 
 
+def _require_scope(request, pk):
+    """A comment of a section the moderator does not moderate is not found (404)."""
+    comment = Comment.objects.select_related("article").filter(pk=pk).first()
+    if comment is not None and not comment.is_moderated_by(request.user):
+        raise Http404
+
+
 def _queue(data):
     return QUEUES.get(data.get("queue"), QUEUES["pending"])
 
@@ -105,13 +113,14 @@ def desk_view(request, modeladmin):
     _require_change(modeladmin, request)
     queue = _queue(request.GET)
     skipped = request.session.get(SKIPPED, [])
-    comment = queue.comments().claim_next(request.user, skip=skipped)
+    comment = queue.comments(request.user).claim_next(request.user, skip=skipped)
     return render_desk(modeladmin, request, queue, comment)
 
 
 def decide_view(request, modeladmin, pk):
     """One decision on comment ``pk`` (POST), then back to the desk and its next comment."""
     _require_change(modeladmin, request)
+    _require_scope(request, pk)
     queue = _queue(request.POST)
     decision = DECISIONS_BY_NAME.get(request.POST.get("decision"))
     if decision is None:
@@ -136,7 +145,7 @@ def decide_view(request, modeladmin, pk):
 
 def _refuse(modeladmin, request, queue, pk, error):
     """The same comment again, saying what is missing (400: nothing was decided)."""
-    comment = queue.comments().select_related("article", "parent").filter(pk=pk).first()
+    comment = queue.comments(request.user).select_related("article", "parent").filter(pk=pk).first()
     if comment is None:  # decided meanwhile, or never there: nothing to show it with
         messages.warning(request, gettext("That comment is no longer in this queue."))
         return _to_desk(queue)
@@ -175,15 +184,19 @@ def undo_view(request, modeladmin):
     if last is None:
         messages.warning(request, gettext("There is no decision of yours to undo."))
         return _to_desk(_queue(request.POST))
-    comment, undone = Comment.objects.undo(last["comment"], last["event"], request.user)
+    theirs = Comment.objects.moderated_by(request.user)
+    comment, undone = theirs.undo(last["comment"], last["event"], request.user)
     if not undone:
         messages.warning(request, gettext("Not undone: the comment has changed since."))
         return _to_desk(_queue(request.POST))
     tasks.queue_feedback(comment)  # back to spam or approved, Akismet may be due a correction
     _unskip(request, comment.pk)
-    queue = next((q for q in QUEUES.values() if q.comments().filter(pk=comment.pk).exists()), None)
+    queue = next(
+        (q for q in QUEUES.values() if q.comments(request.user).filter(pk=comment.pk).exists()),
+        None,
+    )
     if queue is not None:  # shown next at this moderator's desk: their claim comes first
-        queue.comments().filter(pk=comment.pk).claimable_by(request.user).update(
+        queue.comments(request.user).filter(pk=comment.pk).claimable_by(request.user).update(
             claimed_by=request.user, claimed_until=timezone.now() + CLAIM_FOR
         )
     messages.success(request, gettext("Decision undone: the comment is back as it was."))
@@ -209,8 +222,8 @@ def render_desk(modeladmin, request, queue, comment, error=None, status=200):
         "title": gettext("Moderation desk"),
         "opts": Comment._meta,
         "queue": queue,
-        "queues": _queue_tabs(queue),
-        "health": health.queue_health(),
+        "queues": _queue_tabs(queue, request.user),
+        "health": health.queue_health(comments=Comment.objects.moderated_by(request.user)),
         "comment": comment,
         "error": error,
         "can_undo": LAST in request.session,
@@ -223,9 +236,9 @@ def render_desk(modeladmin, request, queue, comment, error=None, status=200):
     return TemplateResponse(request, "admin/comments/comment/desk.html", context, status=status)
 
 
-def _queue_tabs(current):
+def _queue_tabs(current, user):
     # Capped like the queue's own tabs: counting a million spam rows on every decision would not do.
-    counts = capped_counts({name: q.comments() for name, q in QUEUES.items()})
+    counts = capped_counts({name: q.comments(user) for name, q in QUEUES.items()})
     return [(q, count_label(counts[name]), q is current) for name, q in QUEUES.items()]
 
 

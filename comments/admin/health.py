@@ -23,9 +23,11 @@ class Health:
     median_wait: datetime.timedelta | None  # submission to first decision, last 7 days
 
 
-def queue_health(now=None):
+def queue_health(now=None, comments=None):
+    """The figures; the pending ones among ``comments`` (a moderator's scope), else all."""
     now = now or timezone.now()
-    queue = Comment.objects.pending().aggregate(size=Count("pk"), oldest=Min("submitted_at"))
+    comments = Comment.objects.all() if comments is None else comments
+    queue = comments.pending().aggregate(size=Count("pk"), oldest=Min("submitted_at"))
     return Health(
         pending=queue["size"],
         oldest=queue["oldest"],

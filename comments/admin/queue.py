@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from articles.changelist import CheckedListAdmin
-from articles.models import Article
+from articles.models import Article, Section
 from comments.admin import desk, timeline
 from comments.admin.actions import (
     CHANGELIST,
@@ -72,9 +72,8 @@ class QueueFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        counts = capped_counts(
-            {key: Comment.objects.filter(q) for key, (_l, q) in self.views.items()}
-        )
+        theirs = Comment.objects.moderated_by(request.user)
+        counts = capped_counts({key: theirs.filter(q) for key, (_l, q) in self.views.items()})
         return [
             (key, f"{label} ({count_label(counts[key])})")
             for key, (label, _q) in self.views.items()
@@ -117,14 +116,16 @@ class WithCommentsFilter(admin.RelatedFieldListFilter):
     """
 
     def field_choices(self, field, request, model_admin):
-        commented = Article.objects.filter(Exists(Comment.objects.filter(article=OuterRef("pk"))))
+        theirs = Comment.objects.moderated_by(request.user)
+        commented = Article.objects.filter(Exists(theirs.filter(article=OuterRef("pk"))))
         column = self.field_path.removeprefix("article").removeprefix("__") or "pk"
         ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(
-            include_blank=False,
-            limit_choices_to=Q(pk__in=commented.values(column)),
-            ordering=ordering,
-        )
+        rows = field.related_model._default_manager.filter(pk__in=commented.values(column))
+        if field.related_model is Section:  # a subsection's name shows its parent's
+            rows = rows.select_related("parent")
+        if ordering:
+            rows = rows.order_by(*ordering)
+        return [(row.pk, str(row)) for row in rows]
 
 
 class ReportInline(admin.TabularInline):
@@ -171,7 +172,8 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
     readonly_fields = ["article_link", "parent", "status", "kind", "email", "reason_list",
                        "akismet_label",
                        "ip", "user_agent", "referrer", "user", "submitted_at", "checked_at",
-                       "status_changed_at", "anonymized_at", "notified_at"]  # fmt: skip
+                       "status_changed_at", "anonymized_at", "notified_at",
+                       "featured_at"]  # fmt: skip
     fieldsets = [
         (
             None,
@@ -179,6 +181,7 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
                 "fields": [
                     "status",
                     "kind",
+                    "featured_at",
                     "article_link",
                     "parent",
                     "name",
@@ -187,7 +190,7 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
                     "body",
                 ]
             },
-        ),
+        ),  # fmt: skip
         (_("Why and how"), {"fields": ["reason_list", "akismet_label", "legal_hold"]}),
         (
             _("Request"),
@@ -210,8 +213,10 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
     # The list.
 
     def get_queryset(self, request):
+        # A section's moderator finds only their sections' comments, in every view and action.
         open_reports = Prefetch("reports", Report.objects.open(), to_attr="open_reports")
-        return super().get_queryset(request).prefetch_related(open_reports)
+        comments = super().get_queryset(request).moderated_by(request.user)
+        return comments.prefetch_related(open_reports)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -367,8 +372,9 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
             "can_change": can_change,
             "events": timeline.events(comment),
             "payload": json.dumps(comment.akismet_payload, indent=2, ensure_ascii=False),
-            "history": commenter_history(comment),
-            "pending_from_commenter": Comment.objects.from_commenter(comment.email)
+            "history": commenter_history(comment, request.user),
+            "pending_from_commenter": Comment.objects.moderated_by(request.user)
+            .from_commenter(comment.email)
             .pending()
             .count(),
         }
@@ -381,7 +387,7 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
         return require_POST(self._moderate)(request, pk, move)
 
     def _moderate(self, request, pk, move):
-        comment = get_object_or_404(Comment, pk=pk)
+        comment = get_object_or_404(self.get_queryset(request), pk=pk)
         move = MOVES_BY_NAME.get(move)
         if move is None or not self.has_change_permission(request, comment):
             raise PermissionDenied
@@ -393,10 +399,10 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
 
     def _commenter(self, request, pk, move):
         """Act on everything from this comment's e-mail address: approve pending, or all spam."""
-        comment = get_object_or_404(Comment, pk=pk)
+        comment = get_object_or_404(self.get_queryset(request), pk=pk)
         if move not in ("approve", "mark_spam") or not self.has_change_permission(request):
             raise PermissionDenied
-        theirs = Comment.objects.from_commenter(comment.email)
+        theirs = Comment.objects.moderated_by(request.user).from_commenter(comment.email)
         if move == "approve":
             theirs = theirs.pending()
         pks = list(theirs.exclude(status=S.SPAM).values_list("pk", flat=True))
@@ -438,14 +444,16 @@ def _history_link(text, query):
     return format_html('<a href="{}">{}</a>', url, text)
 
 
-def commenter_history(comment):
-    """Counts per status of the comments sharing this one's e-mail address, and its IP."""
+def commenter_history(comment, user):
+    """Counts per status of the comments sharing this one's e-mail address, and its IP, among
+    those ``user`` moderates."""
     rows = []
     for field, value in (("email", comment.email), ("ip", comment.ip)):
         if not value:
             continue
         counts = dict(
-            Comment.objects.filter(**{field: value})
+            Comment.objects.moderated_by(user)
+            .filter(**{field: value})
             .values_list("status")
             .annotate(n=Count("pk"))
             .order_by()

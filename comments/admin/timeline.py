@@ -18,8 +18,9 @@ LABELS = {
     "attempt": _("Attempt"),
     "next_check_at": _("Next check"),
     "on": _("Legal hold"),
-    "note": _("Reader's note"),
+    "note": _("Reader's note"),  # a report's, or an appeal's
     "recipients": _("Moderators e-mailed"),
+    "digests": _("Moderators told in their digest"),
     "ip": _("IP address"),
     "text_kept": _("Text kept"),
     "recheck": _("Re-check from the queue"),
@@ -27,6 +28,9 @@ LABELS = {
     "before": _("Before"),
     "after": _("After"),
     "undone": _("Decision undone"),
+    "unfeatured": _("No longer an Editors' pick"),
+    "appeal": _("Appeal"),
+    "appealed": _("Decision appealed"),
 }
 # What a "reason" code means depends on the event: a reader's report, a moderator's take-down,
 # or (otherwise) why the comment was held.
@@ -63,7 +67,7 @@ def _value(event, key, value):
         return ", ".join(_reason(r) for r in value)
     if key == "reason":
         return _label(REASON_CHOICES.get(event.kind, Reason), value)
-    if key == "undone":
+    if key in ("undone", "appealed"):
         return _label(CommentEvent.Kind, value)
     if key == "verdict":
         return _label(Comment.Akismet, value)

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from articles.markup import render_comment
 from articles.models import Article
 from comments.models.desk import ClaimQuerySet, RemovalReason
-from comments.models.records import CommentEvent, CommentReason
+from comments.models.records import STATUS_KINDS, CommentEvent, CommentReason
+from comments.models.scopes import articles_moderated_by, moderated_sections
 
 
 class Reason(models.TextChoices):
@@ -26,7 +27,7 @@ class Reason(models.TextChoices):
     AKISMET_SPAM = "akismet_spam", _("Akismet says spam")
     AKISMET_DISCARD = "akismet_discard", _("Akismet says blatant spam")
     AWAITING_SPAM_CHECK = "awaiting_spam_check", _("Awaiting spam check")
-    PREMODERATED = "premoderated", _("Article is pre-moderated")
+    PREMODERATED = "premoderated", _("Pre-moderated (the article or its section)")
     REPORTED = "reported", _("Reported by readers")
     STAFF = "staff", _("Posted by staff")
 
@@ -88,8 +89,20 @@ class CommentQuerySet(ClaimQuerySet):
         """Comments whose correction (spam or ham) still has to be sent to Akismet."""
         return self.exclude(akismet_feedback="")
 
+    def moderated_by(self, user):
+        """The comments ``user`` may see and act on: their sections' (ModeratorProfile), or
+        all for a site-wide moderator. Every moderation view and action reads through this."""
+        if moderated_sections(user) is None:
+            return self
+        # A subquery, not a join: row locks (select_for_update) stay on the comments.
+        return self.filter(article__in=articles_moderated_by(user).values("pk"))
+
     def from_commenter(self, email):
         return self.filter(email__iexact=email) if email else self.none()
+
+    def featured(self):
+        """Approved comments a moderator picked ("Editors' pick")."""
+        return self.approved().filter(featured_at__isnull=False)
 
     def moderate(self, pk, verb, by, sources, expected=None, **options):
         """Apply a moderator's ``verb`` to one comment under a row lock; the first one wins.
@@ -214,6 +227,8 @@ class Comment(models.Model):
         verbose_name=_("claimed by"),
     )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True, editable=False)
+    # Picked by a moderator ("Editors' pick"): shown above the thread while it stays approved.
+    featured_at = models.DateTimeField(_("featured"), null=True, blank=True, editable=False)
     # Why a moderator took it down, for its statement of reasons; empty while it is up.
     removal_reason = models.CharField(
         _("reason for removal"),
@@ -222,6 +237,10 @@ class Comment(models.Model):
         blank=True,
         editable=False,
     )
+
+    # The author asked to be e-mailed when it is published and when someone replies (sent
+    # only once their address is confirmed: comments.notifications).
+    follow = models.BooleanField(_("e-mail the author"), default=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -281,6 +300,10 @@ class Comment(models.Model):
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")), name="comment_not_reply_to_itself"
             ),
+            models.CheckConstraint(
+                condition=Q(featured_at__isnull=True) | Q(status="approved"),
+                name="featured_comment_is_approved",
+            ),
         ]
 
     def __str__(self):
@@ -331,6 +354,11 @@ class Comment(models.Model):
         self._stored_reasons = list(self.reasons)
 
     # Predicates, each the twin of a QuerySet method.
+    def is_moderated_by(self, user):
+        """The twin of ``Comment.objects.moderated_by(user)``."""
+        sections = moderated_sections(user)
+        return sections is None or self.article.section_id in sections
+
     def is_approved(self):
         return self.status == self.Status.APPROVED
 
@@ -379,6 +407,9 @@ class Comment(models.Model):
 
     def is_from_commenter(self, email):
         return bool(email) and self.email.lower() == email.lower()
+
+    def is_featured(self):
+        return self.is_approved() and self.featured_at is not None
 
     def was_approved(self):
         """Whether it was approved before its last save: readers saw it until then."""
@@ -451,6 +482,27 @@ class Comment(models.Model):
         self.is_blatant = False
         self._set_status(previous, CommentEvent.Kind.UNDONE, by, undone=event.kind)
 
+    def withdraw(self):
+        """The author takes back their comment before a moderator decides; False if too late.
+
+        It becomes removed (no reason: nobody moderated it), so it leaves the queue and is
+        purged after the spam period like any removed comment; the text is kept until then.
+        """
+        if not self.is_pending():
+            return False
+        self.is_blatant = False
+        self.removal_reason = ""
+        self.akismet_feedback = ""
+        self._set_status(self.Status.REMOVED, CommentEvent.Kind.WITHDRAWN, None)
+        return True
+
+    def is_withdrawn(self):
+        """Removed by its author (``withdraw``): the last status event says so."""
+        if not self.is_removed():
+            return False
+        last = self.events.filter(kind__in=STATUS_KINDS).order_by("pk").last()
+        return last is not None and last.kind == CommentEvent.Kind.WITHDRAWN
+
     def _take_down(self, reason):
         if reason and reason not in RemovalReason.values:
             raise ValueError(f"Not a reason for removal: {reason!r}")
@@ -494,6 +546,24 @@ class Comment(models.Model):
             after={f: after for f, (_b, after) in changed.items()},
         )
 
+    def feature(self, by=None):
+        """Make it an Editors' pick; False (nothing done) unless approved and not picked yet."""
+        if not self.is_approved() or self.is_featured():
+            return False
+        self.featured_at = timezone.now()
+        self.save(update_fields=["featured_at"])
+        self.record(CommentEvent.Kind.FEATURED, by=by)
+        return True
+
+    def unfeature(self, by=None):
+        """No longer an Editors' pick; False when it was not one."""
+        if self.featured_at is None:
+            return False
+        self.featured_at = None
+        self.save(update_fields=["featured_at"])
+        self.record(CommentEvent.Kind.UNFEATURED, by=by)
+        return True
+
     def set_legal_hold(self, on, by=None):
         if self.legal_hold == on:
             return
@@ -525,13 +595,21 @@ class Comment(models.Model):
         previous = self.status if self.pk else None
         self.status = status
         self.status_changed_at = timezone.now()
+        if status != self.Status.APPROVED and self.featured_at is not None:
+            self.featured_at = None  # only approved comments are picks: taken down, unpicked
+            data["unfeatured"] = True
         if by is not None:
             self._plan_akismet_feedback()
             self.reported_at = None  # the open reports are settled below
         self.save()
-        self.record(kind, by=by, previous=previous, **data)
+        event = self.record(kind, by=by, previous=previous, **data)
         if by is not None and self.pk:
             self.reports.open().update(resolved_at=self.status_changed_at)
+        # The e-mails a decision sends (queued on commit); imported here because the
+        # notifications module builds on these models.
+        from comments import notifications
+
+        notifications.comment_decided(self, event)
 
     def _plan_akismet_feedback(self):
         """After a moderator's decision: what Akismet should be told, if it thinks otherwise."""
@@ -592,10 +670,11 @@ class Comment(models.Model):
             next_check_at=self.next_check_at.isoformat(),
         )
 
-    def record_notified(self, recipients):
+    def record_notified(self, recipients, digests=0):
         self.notified_at = timezone.now()
         self.save(update_fields=["notified_at"])
-        self.record(CommentEvent.Kind.NOTIFIED, recipients=len(recipients))
+        more = {"digests": digests} if digests else {}
+        self.record(CommentEvent.Kind.NOTIFIED, recipients=len(recipients), **more)
 
     def record(self, kind, by=None, **data):
         return CommentEvent.objects.create(comment=self, kind=kind, actor=by, data=data)

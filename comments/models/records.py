@@ -36,6 +36,12 @@ class CommentEvent(models.Model):
         EXPORTED = "exported", _("Personal data exported")
         ERASED = "erased", _("Personal data erased")
         UNDONE = "decision_undone", _("Decision undone")
+        FEATURED = "featured", _("Featured as an Editors' pick")
+        UNFEATURED = "unfeatured", _("No longer an Editors' pick")
+        WITHDRAWN = "withdrawn", _("Withdrawn by its author")
+        APPEALED = "appealed", _("Appealed by the commenter")
+        APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: decision upheld")
+        APPEAL_REVERSED = "appeal_reversed", _("Appeal decided: decision reversed")
         IMPORTED = "imported", _("Imported from WordPress")
 
     comment = models.ForeignKey(
@@ -75,7 +81,7 @@ class CommentEvent(models.Model):
 
 
 # Every kind of event that sets a comment's status.
-STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone"]
+STATUS_KINDS = [*DECISION_KINDS, "held", "decision_undone", "withdrawn"]
 
 
 class CommentReason(models.Model):

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from comments import rules, spam
 from comments.admin.health import queue_health
+from comments.models import Appeal, Comment
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ def moderation_summary(context):
     user = context["request"].user
     if not user.has_perm("comments.view_comment"):
         return {"shown": False}
-    health = queue_health()
+    health = queue_health(comments=Comment.objects.moderated_by(user))
     return {
         "shown": True,
         "health": health,
@@ -31,6 +32,17 @@ def moderation_summary(context):
         if user.has_perm("comments.change_comment")
         else "",
         "settings": comment_settings(),
+        **_open_appeals(user),
+    }
+
+
+def _open_appeals(user):
+    """How many appeals wait for a decision, for those who may see them (0: nothing said)."""
+    if not user.has_perm("comments.view_appeal"):
+        return {"appeals": 0}
+    return {
+        "appeals": Appeal.objects.open().count(),
+        "appeals_url": reverse("admin:comments_appeal_changelist"),
     }
 
 

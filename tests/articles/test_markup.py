@@ -95,10 +95,20 @@ def prose_time():
 
 
 def _within_budget(render, text, prose_time):
-    """Rendering ``text`` takes at most BUDGET times plain prose; a near miss is timed again."""
+    """Rendering ``text`` takes at most BUDGET times plain prose; a near miss is timed again.
+
+    A near miss (a busy machine: other processes took the CPU) times both sides again, back to
+    back, so they share the machine's load; a pathological render is many times over and is not
+    run again.
+    """
     budget = BUDGET * prose_time(len(text))
     first = _best_time(render, text, 1)
-    return first <= budget or (first <= 2 * budget and _best_time(render, text, 3) <= budget)
+    if first <= budget:
+        return True
+    if first > 5 * budget:
+        return False
+    prose = _best_time(render_comment.__wrapped__, _repeat(PROSE, len(text)), 3)
+    return _best_time(render, text, 3) <= BUDGET * prose
 
 
 @pytest.mark.parametrize("motif", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())

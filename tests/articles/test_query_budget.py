@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 # Navigation sections 1, the front page's articles 1 + their bylines 1.
 HOME_QUERIES = 3
-# Navigation 1, article 1, bylines 1, tags 1, FAQs 1, related 1 + their bylines 1; then the
-# comment area (comments/display.py): approved comments 1, once per change of the comments.
+# Navigation 1, article 1, related 1, bylines (the article's and the related picks') 1, tags 1,
+# FAQs 1, published notes 1; then the comment area (comments/display.py): approved comments 1,
+# once per change of the comments.
 ARTICLE_PAGE_QUERIES = 7 + 1
 # Navigation 1, the subject (section 1 + subsections 1, or author/tag 1), count 1, page 1,
 # bylines 1.

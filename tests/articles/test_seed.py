@@ -9,7 +9,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from articles.management.commands.seed import read_article
-from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, Tag
+from articles.models import FAQ, Article, ArticleNote, Author, Byline, RelatedPick, Section, Tag
 from articles.roles import MODERATOR, REPORTER, SENIOR_EDITOR
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,8 @@ def reference(seeded):
 
 
 def snapshot():
-    models = [Section, Author, Tag, Article, Byline, RelatedPick, FAQ, get_user_model()]
+    models = [Section, Author, Tag, Article, Byline, RelatedPick, FAQ, ArticleNote,
+              get_user_model()]  # fmt: skip
     counts = {model.__name__: model.objects.count() for model in models}
     rows = list(Article.objects.values_list("pk", "status", "published_at", "modified_at", "image"))
     faqs = list(FAQ.objects.values_list("pk", "question", "position"))
@@ -93,6 +94,14 @@ def test_reference_article_is_published_with_a_closing_question_and_an_update(re
     assert reference.is_published()
     assert reference.closing_question.endswith("will read them.")
     assert reference.was_updated()
+
+
+def test_reference_article_carries_a_published_correction_dated_after_it(reference):
+    note = ArticleNote.objects.get(article=reference)
+    assert (note.kind, note.status) == (ArticleNote.Kind.CORRECTION, ArticleNote.Status.PUBLISHED)
+    assert "<strong>five</strong>" in note.body_html
+    assert note.published_at > reference.published_at
+    assert reference.updated_at >= note.published_at
 
 
 def test_reference_article_faqs_keep_the_order_of_the_file(reference):

@@ -208,9 +208,10 @@ def test_the_queue_runs_the_same_queries_whatever_its_length(
         held_comment(ArticleFactory() if n % 2 else article)
     client.get(CHANGELIST)  # Warm up the content-type and permission caches.
 
-    # session, user, user's and groups' permissions, the views' capped counts, the article and
-    # section filters' choices, the page's capped count, the page and its open reports
-    with django_assert_num_queries(10):
+    # session, user, user's and groups' permissions, the moderator's sections, the views'
+    # capped counts, the article and section filters' choices, the page's capped count, the
+    # page and its open reports
+    with django_assert_num_queries(11):
         response = client.get(CHANGELIST)
 
     assert response.status_code == 200

@@ -1,7 +1,9 @@
 """The article page's weight and cost stay within budget however long the discussion gets.
 
-Budgets for the reference article with 200 approved threaded comments: at most 120,000 bytes
-of HTML, 1,600 elements and 8 queries when built from nothing; 0–2 queries from the cache.
+Budgets for the reference article with 200 approved threaded comments (five of them Editors'
+picks): at most 120,000 bytes of HTML, 1,600 elements and 8 queries when built from nothing;
+0–2 queries from the cache. The JSON-LD's Comment items are within them
+(comments/structured_data.py says how).
 """
 
 import datetime
@@ -80,6 +82,8 @@ def discussion(article, count):
         )  # fmt: skip
         comment.depth = parent.depth + 1 if parent else 1
         comment.approve()
+        if n % 40 == 5:  # a few Editors' picks, shown twice: above the threads and in them
+            comment.feature()
         comments.append(comment)
     return comments
 
@@ -113,6 +117,8 @@ def test_the_article_page_stays_within_its_budgets(client, reference, count):
 
     html = cold.content.decode()
     assert html.count('class="comment depth-') == min(count, html.count('id="comment-'))
+    assert html.count('class="comment-pick"') == (count + 34) // 40
+    assert f'"commentCount":{count}' in html
     assert len(cold.content) <= MAX_BYTES
     assert elements(html) <= MAX_ELEMENTS
     assert cold_queries <= MAX_QUERIES

@@ -23,7 +23,7 @@ ROOT = Path(django_settings.BASE_DIR)
 VCL = ROOT / "deploy" / "varnish.vcl"
 VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's password
-START_TIMEOUT = 20
+START_TIMEOUT = 60  # generous: a loaded CI machine starts gunicorn slowly
 
 # pytest-django's live_server listens on "localhost" unless told otherwise; the VCL's backend
 # is an IPv4 address.

@@ -30,8 +30,13 @@ def tag(page, base, article):
 
 
 def article_with_comments(page, base, article):
+    """The reference article, with its comments, its Editors' pick (seed_comments features one)
+    and its published correction."""
     _open(page, base, article.get_absolute_url())
     expect(page.locator(".comment-list .comment").first).to_be_visible()
+    expect(page.locator("#notes .note").first).to_be_visible()
+    expect(page.locator(".comment-picks .comment-pick").first).to_be_visible()
+    expect(page.locator(".comment-list .comment-pick-badge").first).to_be_visible()
 
 
 def article_with_a_refused_comment(page, base, article):
@@ -52,6 +57,11 @@ def search_with_results(page, base, article):
 def search_without_results(page, base, article):
     _open(page, base, f"/search/?q={NO_RESULTS_QUERY}")
     expect(page.locator(".search-summary")).to_contain_text("0 results")
+
+
+def corrections(page, base, article):
+    _open(page, base, "/corrections/")
+    expect(page.get_by_role("link", name=article.title, exact=True)).to_be_visible()
 
 
 def privacy(page, base, article):
@@ -103,6 +113,7 @@ PUBLIC_PAGES = {
         search_with_results,
         search_without_results,
         privacy,
+        corrections,
         not_found,
         report,
         report_sent,

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageFont
 
-from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, Tag
+from articles.models import FAQ, Article, ArticleNote, Author, Byline, RelatedPick, Section, Tag
 
 SEEDS_DIR = settings.BASE_DIR / "seeds"
 FRONT_MATTER_RE = re.compile(r"\A\+\+\+\n(?P<meta>.*?)\n\+\+\+\n(?P<body>.*)\Z", re.DOTALL)
@@ -150,7 +150,9 @@ class Command(BaseCommand):
             )
             self.set_status(article, STATUSES[story["status"]], publish_time(story, self.now))
             # An update note arrives after publication, so the page shows an "updated" date.
-            return self.sync(Article, {"pk": article.pk}, update=True, body=full_body(story))
+            article = self.sync(Article, {"pk": article.pk}, update=True, body=full_body(story))
+        self.set_notes(article, story.get("notes", []))  # each note's revision is its own
+        return article
 
     def article_row(self, story, section):
         values = {
@@ -161,7 +163,7 @@ class Command(BaseCommand):
             "closing_question": story.get("closing_question", ""),
             "image_alt": story.get("image_alt", ""),
             "image_caption": story.get("image_caption", ""),
-            "comment_policy": story.get("comment_policy", Article.CommentPolicy.OPEN),
+            "comment_policy": story.get("comment_policy", Article.CommentPolicy.SECTION),
             "meta_description": story.get("meta_description", ""),
         }
         if not Article.objects.filter(slug=story["slug"]).exists():
@@ -184,6 +186,22 @@ class Command(BaseCommand):
                 answer=faq["answer"].strip(),
                 position=position,
             )
+
+    def set_notes(self, article, notes):
+        """Publish the story's corrections and updates that are not on it yet, as an editor
+        would; a note already there is left as it is (published notes are amended, not reset)."""
+        if not article.is_published():
+            return
+        for row in notes:
+            body = row["body"].strip()
+            if article.notes.filter(kind=row["kind"], body=body).exists():
+                continue
+            with reversion.create_revision():
+                reversion.set_comment("Loaded from the demo content in seeds/.")
+                note = ArticleNote(article=article, kind=row["kind"], body=body)
+                note.propose(by=None)
+                note.publish(by=None)
+            self.changes["corrections and updates", "published"] += 1
 
     def set_status(self, article, status, when):
         """Move the article to ``status`` with the model's verbs, as an editor would."""

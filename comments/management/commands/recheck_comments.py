@@ -7,6 +7,8 @@ from comments.tasks import (
     release_stale_notification_claims,
     requeue_abandoned_tasks,
     send_akismet_feedback,
+    send_due_commenter_mail,
+    send_due_digests,
 )
 
 
@@ -14,7 +16,9 @@ class Command(BaseCommand):
     help = (
         "Check again the comments Akismet could not check (sending recheck_reason=retry), "
         "e-mail moderators about held comments they were not told about, and send Akismet the "
-        "moderators' corrections (spam / not spam) that could not be sent, and queue again the "
+        "moderators' corrections (spam / not spam) that could not be sent, send the moderators' "
+        "digests and the commenters' e-mails that are due (retries, and claims whose worker died), "
+        "and queue again the "
         "tasks a worker died running (COMMENTS_TASK_LEASE_SECONDS). For cron."
     )
 
@@ -38,11 +42,14 @@ class Command(BaseCommand):
         corrections = list(Comment.objects.feedback_due().values_list("pk", flat=True))
         for pk in corrections:
             send_akismet_feedback.call(pk)
+        digests = send_due_digests()
+        mails = send_due_commenter_mail()
         # Last: a task queued again then finds its comment done above, and calls no one.
         requeued = requeue_abandoned_tasks()
         still = Comment.objects.awaiting_spam_check().count()
         self.stdout.write(
             f"Re-checked {checked} comment(s); {still} still awaiting a spam check. "
-            f"Tried {len(unsent)} moderator e-mail(s) and {len(corrections)} Akismet "
-            f"correction(s). Queued again {requeued} task(s) whose worker stopped."
+            f"Tried {len(unsent)} moderator e-mail(s), {mails} commenter e-mail(s) and "
+            f"{len(corrections)} Akismet correction(s); sent {digests} digest(s). "
+            f"Queued again {requeued} task(s) whose worker stopped."
         )
