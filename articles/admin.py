@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -17,7 +17,17 @@ from reversion.models import Version
 
 from articles import notes_admin, revisions
 from articles.changelist import CheckedListAdmin
-from articles.models import FAQ, Article, Author, Byline, RelatedPick, Section, SlugRedirect, Tag
+from articles.models import (
+    FAQ,
+    Article,
+    Author,
+    Byline,
+    ImportRun,
+    RelatedPick,
+    Section,
+    SlugRedirect,
+    Tag,
+)
 from articles.views import bad_request
 
 admin.site.site_header = _("Newsroom")
@@ -389,3 +399,47 @@ def view_on_site(request, content_type_id, object_id):
 
 def _as_pk(object_id):
     return [int(object_id)] if object_id.isdigit() else []
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """What each WordPress import did: read-only, written by ``manage.py import_wordpress``."""
+
+    list_display = ["source", "started_at", "status", "wxr_version", "summary"]
+    list_filter = ["status"]
+    run_fields = ["source", "status", "started_at", "finished_at", "wxr_version", "error"]
+    readonly_fields = [*run_fields, "counts_table", "problem_list"]
+    fieldsets = [
+        (None, {"fields": run_fields}),
+        (_("Report"), {"fields": ["counts_table", "problem_list"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("counts"))
+    def summary(self, run):
+        return "; ".join(
+            f"{kind}: " + ", ".join(f"{n} {outcome}" for outcome, n in figures.items())
+            for kind, figures in run.counts.items()
+        )
+
+    @admin.display(description=_("counts"))
+    def counts_table(self, run):
+        return format_html_join(
+            "\n", "<p><strong>{}</strong>: {}</p>", ((k, v) for k, v in self._counts(run))
+        )
+
+    def _counts(self, run):
+        for kind, figures in run.counts.items():
+            yield kind, ", ".join(f"{n} {outcome}" for outcome, n in figures.items())
+
+    @admin.display(description=_("problems"))
+    def problem_list(self, run):
+        if not run.problems:
+            return _("None")
+        rows = ((p["kind"], p["item"], p["problem"]) for p in run.problems)
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}: {}</li>", rows))

@@ -41,12 +41,13 @@ CALLOUT_RE = re.compile(
 
 ARTICLE_TAGS = [
     "a", "abbr", "aside", "blockquote", "br", "cite", "code", "em", "figcaption", "figure",
-    "h2", "h3", "h4", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
+    "h2", "h3", "h4", "hr", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
     "td", "th", "thead", "tr", "ul",
 ]  # fmt: skip
 ARTICLE_ATTRIBUTES = {
     "a": ["href", "title"],
     "abbr": ["title"],
+    "img": ["src", "alt", "title", "width", "height"],
     "aside": ["class", "aria-labelledby", "id"],
     "p": ["class", "id"],
     "th": ["scope"],

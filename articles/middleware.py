@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_bytes_from_wsgi
-from django.http import HttpResponse, QueryDict, UnreadablePostError
+from django.http import HttpResponse, HttpResponsePermanentRedirect, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
@@ -22,6 +22,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from articles import caching
+from articles.models import WordPressPost, WordPressRedirect
 from articles.views import bad_request
 
 ACCEPTS_BROTLI = re.compile(r"\bbr\b")
@@ -240,3 +241,30 @@ class ReadableRequestHandler(WSGIHandler):
     """The WSGI application (``newsroom.wsgi``), building ReadableRequests."""
 
     request_class = ReadableRequest
+
+
+class WordPressRedirectMiddleware:
+    """Old WordPress addresses of imported articles: a 301 to the article, else the 404.
+
+    Only a 404 is looked at (one query), and ``/?p=ID``, WordPress's own permalink, which our
+    home page would otherwise answer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        post_id = request.GET.get("p", "") if request.path == "/" else ""
+        if post_id.isascii() and post_id.isdigit() and len(post_id) < 19:
+            article = WordPressPost.objects.live_article(post_id=int(request.GET["p"]))
+            if article is not None:
+                return HttpResponsePermanentRedirect(article.get_absolute_url())
+        response = self.get_response(request)
+        if response.status_code != 404 or request.method not in ("GET", "HEAD"):
+            return response
+        if len(request.path) > 500 or "\x00" in request.path:
+            return response
+        article = WordPressRedirect.objects.live_article(request.path)
+        if article is None:
+            return response
+        return HttpResponsePermanentRedirect(article.get_absolute_url())

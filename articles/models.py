@@ -1,4 +1,5 @@
 import html
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -830,3 +831,146 @@ class ArticleNote(models.Model):
     def text(self):
         """The note as plain text, for machines (JSON-LD)."""
         return html.unescape(strip_tags(self.body_html)).strip()
+
+
+class ImportRun(models.Model):
+    """One run of ``manage.py import_wordpress``: what it read and what became of it."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running (or interrupted)")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Stopped on bad input")
+
+    source = models.CharField(_("file"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RUNNING
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    wxr_version = models.CharField(_("WXR version"), max_length=10, blank=True)
+    counts = models.JSONField(
+        _("counts"), default=dict, blank=True, help_text=_("Per kind: created, updated, …")
+    )
+    problems = models.JSONField(
+        _("problems"), default=list, blank=True, help_text=_("Failures, missing media, …")
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self):
+        return f"{self.source} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    def finish(self, report, error=""):
+        self.status = self.Status.FAILED if error else self.Status.FINISHED
+        self.error = error[:500]
+        self.finished_at = timezone.now()
+        self.counts, self.problems = report.counts_table(), report.problems
+        self.save()
+
+
+class WordPressAuthor(models.Model):
+    """A WordPress login and the Author it became."""
+
+    login = models.CharField(max_length=60, unique=True)
+    author = models.OneToOneField(Author, on_delete=models.CASCADE, related_name="wordpress")
+
+    class Meta:
+        verbose_name = _("WordPress author")
+        verbose_name_plural = _("WordPress authors")
+
+    def __str__(self):
+        return self.login
+
+
+class WordPressPostQuerySet(models.QuerySet):
+    def live_article(self, post_id):
+        """The published article WordPress post ``post_id`` became, or None."""
+        published = Article.objects.published()
+        row = self.filter(post_id=post_id, article__in=published).select_related("article").first()
+        return row.article if row else None
+
+
+class WordPressPost(models.Model):
+    """A WordPress post and the article it became; kept when the article is deleted here, so
+    importing again does not bring it back."""
+
+    post_id = models.PositiveBigIntegerField(unique=True)
+    guid = models.CharField(max_length=500, unique=True)
+    article = models.OneToOneField(
+        Article, on_delete=models.SET_NULL, null=True, related_name="wordpress"
+    )
+    source_hash = models.CharField(max_length=64, help_text=_("Of the post as last imported."))
+    is_sticky = models.BooleanField(
+        _("sticky in WordPress"),
+        default=False,
+        help_text=_("Articles are not pinned here; the import report lists them."),
+    )
+    thumbnail_id = models.PositiveBigIntegerField(null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    objects = WordPressPostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("WordPress post")
+        verbose_name_plural = _("WordPress posts")
+
+    def __str__(self):
+        return f"{self.post_id} {self.guid}"
+
+
+class WordPressRedirectQuerySet(models.QuerySet):
+    def live_article(self, path):
+        """The published article an old address leads to, or None; with or without its final
+        slash, as WordPress answered both."""
+        path = "/" + unquote(path).strip("/")
+        candidates = [path + "/", path] if path != "/" else [path]
+        published = Article.objects.published()
+        row = self.filter(path__in=candidates, article__in=published).select_related("article")
+        row = row.first()
+        return row.article if row else None
+
+
+class WordPressRedirect(models.Model):
+    """A WordPress address of an article (permalink or date-based): redirects permanently."""
+
+    path = models.CharField(max_length=500, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+
+    objects = WordPressRedirectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("WordPress address")
+        verbose_name_plural = _("WordPress addresses")
+
+    def __str__(self):
+        return self.path
+
+
+class WordPressMedia(models.Model):
+    """A file an export pointed at (an attachment, an image in a post): fetched, or missing."""
+
+    class Status(models.TextChoices):
+        DOWNLOADED = "downloaded", _("Downloaded")
+        MISSING = "missing", _("Missing")
+
+    url = models.URLField(max_length=1000, unique=True)
+    attachment_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
+    file = models.FileField(upload_to="imported/%Y/", blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    problem = models.CharField(max_length=300, blank=True)
+    alt = models.CharField(max_length=250, blank=True)
+    caption = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("WordPress media file")
+        verbose_name_plural = _("WordPress media files")
+
+    def __str__(self):
+        return self.url
+
+    def is_downloaded(self):
+        return self.status == self.Status.DOWNLOADED

@@ -22,7 +22,7 @@ EDITORIAL_ROLES = {
         for model in ("article", "author", "section", "tag", "faq", "byline", "relatedpick",
                       "slugredirect")
         for action in ("add", "change", "delete", "view")
-    ] + ["articles.publish_article"]
+    ] + ["articles.publish_article", "articles.view_importrun"]
     # Published notes are permanent: no role deletes one (a proposal is declined instead).
     + ["articles.add_articlenote", "articles.change_articlenote", "articles.view_articlenote",
        "articles.publish_articlenote"],

@@ -27,7 +27,7 @@ from comments.models import Comment
 
 SHOWN_FIELDS = ["id", "article_id", "parent_id", "name", "url", "body_html", "status",
                 "submitted_at", "status_changed_at", "by_staff", "featured_at",
-                "edited_at"]  # fmt: skip
+                "edited_at", "kind"]  # fmt: skip
 PAGE_PARAM = "cpage"
 SHOWN_TIME_FORMAT = "j F Y, H:i"  # the format of templates/articles/article_detail.html
 REPLY_PARAM = "replyto"

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    "articles.middleware.WordPressRedirectMiddleware",  # only on a 404, and /?p=ID
     "articles.middleware.PageCacheMiddleware",
     "articles.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

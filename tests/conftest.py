@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 
 from articles.roles import MODERATOR, REPORTER, SENIOR_EDITOR
 from tests.factories import AuthorFactory, UserFactory
+from tests.wxr import image_server  # noqa: F401 (a fixture: the WordPress import tests')
 
 # Playwright's sync API runs an event loop in the main thread; Django's ORM must still be usable
 # from the tests and from pytest-django's live_server set-up.

@@ -169,7 +169,8 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
                erase_action(keep_text=True), erase_action(keep_text=False)]  # fmt: skip
     inlines = [ReportInline]
     editable_fields = ["name", "url", "body"]
-    readonly_fields = ["article_link", "parent", "status", "email", "reason_list", "akismet_label",
+    readonly_fields = ["article_link", "parent", "status", "kind", "email", "reason_list",
+                       "akismet_label",
                        "ip", "user_agent", "referrer", "user", "submitted_at", "checked_at",
                        "edited_at", "status_changed_at", "anonymized_at", "notified_at",
                        "featured_at"]  # fmt: skip
@@ -179,6 +180,7 @@ class CommentAdmin(CheckedListAdmin, admin.ModelAdmin):
             {
                 "fields": [
                     "status",
+                    "kind",
                     "featured_at",
                     "article_link",
                     "parent",

@@ -3,6 +3,7 @@
 from comments.models.appeals import Appeal, AppealQuerySet, AppealRefused
 from comments.models.comment import SPAM_REASONS, Comment, CommentQuerySet, Reason, retry_delay
 from comments.models.desk import CLAIM_FOR, RemovalReason
+from comments.models.imported import WordPressComment
 from comments.models.mail import (
     CommenterAddress,
     CommenterMail,
@@ -46,6 +47,7 @@ __all__ = [
     "Report",
     "ReportQuerySet",
     "Rule",
+    "WordPressComment",
     "articles_moderated_by",
     "mail_retry_delay",
     "moderated_sections",

@@ -78,8 +78,14 @@ class CommentQuerySet(ClaimQuerySet):
         )
 
     def awaiting_notification(self):
-        """Held comments (spam check done) whose moderators' e-mail has not gone out yet."""
-        return self.pending().exclude(akismet__in=Comment.UNANSWERED).filter(notified_at=None)
+        """Held comments (spam check done) whose moderators' e-mail has not gone out yet.
+
+        Imported comments never are: they were waiting on the old site, not posted here."""
+        return (
+            self.pending()
+            .exclude(akismet__in=[*Comment.UNANSWERED, Comment.Akismet.IMPORTED])
+            .filter(notified_at=None)
+        )
 
     def blatant(self):
         return self.spam().filter(is_blatant=True)
@@ -146,6 +152,12 @@ class Comment(models.Model):
         DISCARD = "discard", _("Blatant spam")
         ERROR = "error", _("Check failed")
         DISABLED = "disabled", _("Akismet off")
+        IMPORTED = "imported", _("Imported, never sent to Akismet")
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("Comment")
+        PINGBACK = "pingback", _("Pingback")
+        TRACKBACK = "trackback", _("Trackback")
 
     UNANSWERED = [Akismet.UNCHECKED, Akismet.ERROR]
 
@@ -178,6 +190,8 @@ class Comment(models.Model):
     akismet_payload = models.JSONField(
         _("data sent to Akismet"), default=dict, blank=True, editable=False
     )
+    # Pingbacks and trackbacks come only from WordPress imports: readers post comments.
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.COMMENT)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     referrer = models.CharField(_("referrer"), max_length=500, blank=True)
@@ -401,7 +415,11 @@ class Comment(models.Model):
         )
 
     def is_awaiting_notification(self):
-        return self.is_pending() and self.akismet not in self.UNANSWERED and not self.notified_at
+        return (
+            self.is_pending()
+            and self.akismet not in [*self.UNANSWERED, self.Akismet.IMPORTED]
+            and not self.notified_at
+        )
 
     def is_reply(self):
         return self.parent_id is not None
@@ -429,6 +447,16 @@ class Comment(models.Model):
         return getattr(self, "_status_before_save", None) == self.Status.APPROVED
 
     # Verbs: every status change goes through one of these and leaves an event.
+    @classmethod
+    def create_imported(cls, source, **fields):
+        """A comment brought over from another site (``source``: its id there), with the status
+        it had there; not sent to Akismet, not e-mailed to anyone."""
+        comment = cls(akismet=cls.Akismet.IMPORTED, **fields)
+        comment.status_changed_at = comment.submitted_at
+        comment.save()
+        comment.record(CommentEvent.Kind.IMPORTED, source=source, status=comment.status)
+        return comment
+
     def approve(self, by=None):
         """Publish the comment; a moderator approving what Akismet called spam teaches it ham."""
         self.is_blatant = False

@@ -50,6 +50,7 @@ class CommentEvent(models.Model):
         APPEALED = "appealed", _("Appealed by the commenter")
         APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: decision upheld")
         APPEAL_REVERSED = "appeal_reversed", _("Appeal decided: decision reversed")
+        IMPORTED = "imported", _("Imported from WordPress")
 
     comment = models.ForeignKey(
         "comments.Comment",
