@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from articles.roles import MODERATOR
+from articles.roles import MODERATOR, SENIOR_EDITOR
 from comments.models import Comment, ModeratorProfile
 from tests.factories import ArticleFactory, SectionFactory, UserFactory
 
@@ -60,3 +60,32 @@ def test_the_section_and_moderator_scope_pages_have_no_wcag_22_aa_violations(
         page.goto(f"{live_server.url}{path}")
         expect(page.locator("#content")).to_be_visible()
         assert axe_violations(page) == [], path
+
+
+@pytest.fixture
+def courts_story(transactional_db):
+    courts = SectionFactory(name="Courts", slug="courts")
+    return ArticleFactory(section=courts, title="The appeal is heard")
+
+
+def test_a_senior_editor_closes_a_section_and_its_stories_stop_taking_comments(
+    page, browser, live_server, login, courts_story
+):
+    senior = UserFactory(username="sam", is_staff=True)
+    senior.groups.add(Group.objects.get(name=SENIOR_EDITOR))
+    story_url = f"{live_server.url}{courts_story.get_absolute_url()}"
+    reader = browser.new_context().new_page()
+    reader.goto(story_url)
+    expect(reader.get_by_role("button", name="Post comment")).to_be_visible()
+
+    login(page, "sam")
+    page.goto(f"{live_server.url}/admin/articles/section/{courts_story.section_id}/change/")
+    page.locator("#id_comment_policy").select_option(label="Closed")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    page.goto(f"{live_server.url}/admin/articles/article/{courts_story.pk}/change/")
+    expect(page.locator(".policy-in-effect")).to_contain_text("Courts")
+
+    reader.goto(story_url)  # the cached page went stale with the section's change
+    expect(reader.get_by_text("Comments are closed on this article.")).to_be_visible()
+    expect(reader.get_by_role("button", name="Post comment")).to_have_count(0)
