@@ -27,10 +27,10 @@ test: $(VENV)/.dev-installed browser varnish
 # The embedded defaults (SQLite, local-memory cache); then PostgreSQL with Redis when CI sets them.
 # Each pass keeps its own browser artefacts: pytest-playwright empties its output directory.
 test-sqlite:
-	env -u DATABASE_URL -u REDIS_URL -u CACHE_URL $(PY) -m pytest --output test-results/sqlite
+	env -u DATABASE_URL -u REDIS_URL -u CACHE_URL $(PY) -m pytest --durations=10 --output test-results/sqlite
 
 test-postgres:
-	$(PY) -m pytest --output test-results/postgres
+	$(PY) -m pytest --durations=10 --output test-results/postgres
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
