@@ -279,6 +279,27 @@ def test_confirmation_emails_are_limited_per_ip_address(post, article, settings)
     assert len(inbox("victim9@example.net")) == 1  # another address is not held back
 
 
+def test_with_the_cache_down_the_opt_in_keeps_the_comment_and_the_limits_hold(
+    post, article, settings
+):
+    # A Redis server that is not there: the limits are read from the outbox instead.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
+    settings.COMMENTS_CONFIRM_MAILS_PER_HOUR = 2
+    settings.COMMENTS_CONFIRM_MAILS_PER_IP_PER_HOUR = 3
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    for _n in range(3):
+        response = post(article, ip="198.51.100.90", email="down@example.net", follow="on")
+        assert response.status_code == 302
+    post(article, ip="198.51.100.90", email="other@example.net", follow="on")
+    post(article, ip="198.51.100.90", email="third@example.net", follow="on")
+
+    assert Comment.objects.filter(email="down@example.net", follow=True).count() == 3
+    assert len(inbox("down@example.net")) == 2  # the address's limit
+    assert len(inbox("other@example.net")) == 1
+    assert inbox("third@example.net") == []  # the IP address's limit
+
+
 def test_an_unconfirmed_address_receives_nothing_but_the_confirmation(post, article, moderator):
     parent, _found = confirmation_for(post, article, "na@example.net")
     Comment.objects.moderate(parent.pk, Comment.approve, moderator, [Comment.Status.PENDING])
