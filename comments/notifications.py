@@ -247,8 +247,14 @@ def _count_within(key, limit):
 
 
 def comment_links(comment):
-    return {"own_url": own_url(comment), "confirm_url": confirm_url(comment),
-            "comment_url": absolute(comment.get_absolute_url())}  # fmt: skip
+    return {"own_url": own_url(comment), "confirm_url": confirm_url(comment)}
+
+
+def shown_at(comment):
+    """The absolute address of ``comment`` on its article: the comment page its thread is on."""
+    from comments.views import comment_url  # the views import this module
+
+    return absolute(comment_url(comment))
 
 
 # What a status change sends.
@@ -300,7 +306,8 @@ def _received(comment):
 
 
 def _published(comment):
-    context = {"article": comment.article, **comment_links(comment)}
+    context = {"article": comment.article, "comment_url": shown_at(comment),
+               **comment_links(comment)}  # fmt: skip
     send_to_commenter(comment, CommenterMail.Kind.APPROVED, f"approved:{comment.pk}", context)
 
 
@@ -328,7 +335,7 @@ def appeal_decided(appeal):
         "article": comment.article,
         "appeal": appeal,
         "statement": appeals.statement_for(comment, appeal.decision),
-        "comment_url": absolute(comment.get_absolute_url()),
+        "comment_url": shown_at(comment),
         "contact_email": settings.CONTACT_EMAIL,
     }
     kind = CommenterMail.Kind.APPEAL_DECIDED
@@ -355,7 +362,7 @@ def _reply_notice(reply):
         "article": parent.article,
         "parent": parent,
         "reply": reply,
-        "reply_url": absolute(reply.get_absolute_url()),
+        "reply_url": shown_at(reply),
     }
     send_to_commenter(
         address, CommenterMail.Kind.REPLY, f"reply:{reply.pk}:{address.pk}", context, parent

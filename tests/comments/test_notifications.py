@@ -100,6 +100,26 @@ def test_a_confirmed_commenter_is_told_when_a_moderator_publishes_the_held_comme
     assert CommenterMail.objects.get(key=f"approved:{response.comment.pk}").is_sent()
 
 
+def test_the_published_and_reply_emails_link_the_comment_page_the_comment_is_on(
+    post, article, moderator, settings, django_capture_on_commit_callbacks
+):
+    settings.COMMENTS_PAGE_SIZE = 2
+    for n in range(2):
+        approved_comment(article, email=f"early{n}@example.net")
+    confirmed("paged@example.net")
+    comment = post(article, email="paged@example.net", follow="on").comment
+    with django_capture_on_commit_callbacks(execute=True):
+        Comment.objects.moderate(comment.pk, Comment.approve, moderator, [Comment.Status.PENDING])
+        approved_comment(article, parent=comment, name="Zed", email="zed@example.net")
+
+    published, reply = [m for m in inbox("paged@example.net") if "#comment-" in m.body]
+    [reply_pk] = comment.replies.values_list("pk", flat=True)
+    for message, pk in [(published, comment.pk), (reply, reply_pk)]:
+        link = links(message)["comment"]
+        assert link == f"{article.get_absolute_url()}?cpage=2#comment-{pk}"
+        assert f'id="comment-{pk}"' in Client().get(link).text  # the page that shows it
+
+
 def test_every_email_carries_one_click_unsubscribe_headers(post, article):
     post(article, email="cy@example.net", follow="on")
 
