@@ -312,6 +312,7 @@ def own_comment(request, token):
     context["too_late"] = too_late
     # The e-mailed link proves the comment is theirs: it opens the edit page while that is open.
     context["edit_url"] = edits.edit_url(comment) if comment.is_editable() else ""
+    context["shown_url"] = comment_url(comment) if comment.is_approved() else ""
     status = HTTPStatus.CONFLICT if too_late else HTTPStatus.OK
     return render(request, "comments/own.html", context, status=status)
 

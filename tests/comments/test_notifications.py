@@ -100,7 +100,7 @@ def test_a_confirmed_commenter_is_told_when_a_moderator_publishes_the_held_comme
     assert CommenterMail.objects.get(key=f"approved:{response.comment.pk}").is_sent()
 
 
-def test_the_published_and_reply_emails_link_the_comment_page_the_comment_is_on(
+def test_the_emails_and_the_own_page_link_the_comment_page_the_comment_is_on(
     post, article, moderator, settings, django_capture_on_commit_callbacks
 ):
     settings.COMMENTS_PAGE_SIZE = 2
@@ -118,6 +118,8 @@ def test_the_published_and_reply_emails_link_the_comment_page_the_comment_is_on(
         link = links(message)["comment"]
         assert link == f"{article.get_absolute_url()}?cpage=2#comment-{pk}"
         assert f'id="comment-{pk}"' in Client().get(link).text  # the page that shows it
+    own = Client().get(notifications.own_url(comment).removeprefix("http://testserver"))
+    assert f'href="{article.get_absolute_url()}?cpage=2#comment-{comment.pk}"' in own.text
 
 
 def test_every_email_carries_one_click_unsubscribe_headers(post, article):
