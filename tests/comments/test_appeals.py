@@ -70,6 +70,21 @@ def test_a_moderators_removal_states_its_reason_and_that_a_person_decided(modera
     assert statement.facts == ["Harassment"]
 
 
+def test_the_statement_still_says_a_person_decided_once_their_account_is_deleted(
+    moderator, article
+):
+    comment = removed_by(moderator, article, reason="harassment")
+    path = link_path(comment)
+    moderator.delete()
+
+    statement = appeals.statement_for(comment)
+    page = Client().get(path)
+
+    assert statement.decision.actor_id is None
+    assert statement.by_person and statement.is_appealable()
+    assert page.status_code == 200 and "Harassment" in page.text
+
+
 def test_an_automatic_spam_verdict_says_a_rule_decided_and_cannot_be_appealed(article):
     comment = held_comment(article)
     comment.add_reasons("disallowed_word")
