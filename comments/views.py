@@ -53,9 +53,9 @@ def take_comment(request, form, ip):
     outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
     with transaction.atomic():
         comment = save_comment(request, form, ip, submitted_at)
-        if comment.follow:
-            notifications.request_confirmation(comment, ip)
         verdicts.decide(comment, outcome)
+        if comment.follow and not comment.is_spam():  # the rules' spam: no feedback, no mail
+            notifications.request_confirmation(comment, ip)
         tasks.after_posting(comment)
     response = redirect(comment_url(comment))
     if comment.is_pending():

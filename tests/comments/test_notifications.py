@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from comments import notifications
-from comments.models import Comment, CommenterAddress, CommenterMail
+from comments.models import Comment, CommenterAddress, CommenterMail, Rule
 from tests.comments.conftest import approved_comment
 
 pytestmark = pytest.mark.django_db
@@ -468,6 +468,16 @@ def test_an_automatic_spam_verdict_emails_nobody(fake_akismet, post, article, se
 
     assert response.comment.is_spam()
     assert inbox("wa@example.net") == []
+
+
+def test_spam_by_the_local_rules_sends_not_even_the_confirmation(post, article):
+    Rule.objects.create(kind="disallowed_word", value="casino")
+
+    response = post(article, email="wb@example.net", follow="on", body="Best casino deals.")
+
+    assert response.comment.is_spam()
+    assert inbox("wb@example.net") == []
+    assert not CommenterMail.objects.exists()
 
 
 def test_a_confirmed_commenter_held_for_a_moderator_gets_the_own_comment_link(post, article):
