@@ -158,6 +158,21 @@ def test_an_empty_or_overlong_note_is_refused_with_the_text_back(moderator, arti
     assert not Appeal.objects.exists()
 
 
+def test_a_note_refused_by_the_csrf_check_comes_back_to_send_again(moderator, article):
+    path = link_path(removed_by(moderator, article))
+    browser = Client(enforce_csrf_checks=True)
+
+    refused = browser.post(path, {"note": "My careful explanation."})  # no token, no cookie
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', refused.text)[1]
+    again = browser.post(path, {"note": "My careful explanation.", "csrfmiddlewaretoken": token})
+
+    assert refused.status_code == 403
+    assert "Your appeal was not sent" in refused.text
+    assert ">My careful explanation.</textarea>" in refused.text
+    assert again.status_code == 302
+    assert Appeal.objects.get().note == "My careful explanation."
+
+
 def test_the_link_expires_after_the_appeal_period(moderator, article, settings):
     settings.COMMENTS_APPEAL_DAYS = 14
     path = link_path(removed_by(moderator, article))
