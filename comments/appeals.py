@@ -57,7 +57,7 @@ def statement_for(comment, decision=None):
     if decision is None or decision.kind not in TAKE_DOWN_KINDS:
         return None
     reason = reason_of(decision)
-    by_person = decision.actor_id is not None
+    by_person = decision.actor_id is not None or decision.data.get("by_person") is True
     facts = [str(RemovalReason(reason).label)]
     if not by_person:  # the rules or the spam check that decided
         facts += [str(Reason(r).label) for r in comment.reasons if r in Reason.values]

@@ -27,6 +27,7 @@ commenter's own-comment link expire (COMMENTS_CONFIRM_LINK_DAYS, COMMENTS_OWN_LI
 unsubscribe link does not, so an old e-mail can always stop the next one.
 """
 
+import datetime
 import logging
 import smtplib
 import time
@@ -38,6 +39,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from comments import appeals
 from comments.models import Comment, CommenterAddress, CommenterMail
@@ -48,6 +50,7 @@ CONFIRM_SALT = "comments.confirm-address"
 OWN_SALT = "comments.own-comment"
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
 DAY = 24 * 60 * 60
+HOUR = datetime.timedelta(hours=1)
 
 
 # Signed links.
@@ -208,13 +211,30 @@ def request_confirmation(comment, ip, again=False):
 
 
 def within_confirmation_limits(email, ip):
-    """Count one confirmation e-mail against the hourly limits; False when one is spent."""
+    """Count one confirmation e-mail against the hourly limits; False when one is spent.
+
+    With the cache down, the outbox is counted instead (the comment is still taken)."""
     limits = [(f"commenter-confirm:email:{email}", settings.COMMENTS_CONFIRM_MAILS_PER_HOUR)]
     if ip:
         limits.append(
             (f"commenter-confirm:ip:{ip}", settings.COMMENTS_CONFIRM_MAILS_PER_IP_PER_HOUR)
         )
-    return all(_count_within(key, limit) for key, limit in limits)
+    try:
+        return all(_count_within(key, limit) for key, limit in limits)
+    except Exception:  # the cache is unavailable: a 500 here would lose the reader's comment
+        logger.warning("Commenter e-mail: the cache is unavailable; counting the outbox.")
+        return _outbox_within_limits(email, ip)
+
+
+def _outbox_within_limits(email, ip):
+    """The hourly limits read from the confirmation e-mails queued in the last hour."""
+    recent = CommenterMail.objects.filter(
+        kind=CommenterMail.Kind.CONFIRM, created_at__gte=timezone.now() - HOUR
+    )
+    if recent.filter(address__email=email).count() >= settings.COMMENTS_CONFIRM_MAILS_PER_HOUR:
+        return False
+    per_ip = settings.COMMENTS_CONFIRM_MAILS_PER_IP_PER_HOUR
+    return not ip or recent.filter(comment__ip=ip).count() < per_ip
 
 
 def _count_within(key, limit):
@@ -227,8 +247,14 @@ def _count_within(key, limit):
 
 
 def comment_links(comment):
-    return {"own_url": own_url(comment), "confirm_url": confirm_url(comment),
-            "comment_url": absolute(comment.get_absolute_url())}  # fmt: skip
+    return {"own_url": own_url(comment), "confirm_url": confirm_url(comment)}
+
+
+def shown_at(comment):
+    """The absolute address of ``comment`` on its article: the comment page its thread is on."""
+    from comments.views import comment_url  # the views import this module
+
+    return absolute(comment_url(comment))
 
 
 # What a status change sends.
@@ -280,7 +306,8 @@ def _received(comment):
 
 
 def _published(comment):
-    context = {"article": comment.article, **comment_links(comment)}
+    context = {"article": comment.article, "comment_url": shown_at(comment),
+               **comment_links(comment)}  # fmt: skip
     send_to_commenter(comment, CommenterMail.Kind.APPROVED, f"approved:{comment.pk}", context)
 
 
@@ -308,7 +335,7 @@ def appeal_decided(appeal):
         "article": comment.article,
         "appeal": appeal,
         "statement": appeals.statement_for(comment, appeal.decision),
-        "comment_url": absolute(comment.get_absolute_url()),
+        "comment_url": shown_at(comment),
         "contact_email": settings.CONTACT_EMAIL,
     }
     kind = CommenterMail.Kind.APPEAL_DECIDED
@@ -335,7 +362,7 @@ def _reply_notice(reply):
         "article": parent.article,
         "parent": parent,
         "reply": reply,
-        "reply_url": absolute(reply.get_absolute_url()),
+        "reply_url": shown_at(reply),
     }
     send_to_commenter(
         address, CommenterMail.Kind.REPLY, f"reply:{reply.pk}:{address.pk}", context, parent

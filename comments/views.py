@@ -1,13 +1,17 @@
 import datetime
+import inspect
 from http import HTTPStatus
 
 from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import decorator_from_middleware
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -53,9 +57,9 @@ def take_comment(request, form, ip):
     outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
     with transaction.atomic():
         comment = save_comment(request, form, ip, submitted_at)
-        if comment.follow:
-            notifications.request_confirmation(comment, ip)
         verdicts.decide(comment, outcome)
+        if comment.follow and not comment.is_spam():  # the rules' spam: no feedback, no mail
+            notifications.request_confirmation(comment, ip)
         tasks.after_posting(comment)
     response = redirect(comment_url(comment))
     if comment.is_pending():
@@ -176,9 +180,20 @@ def report_comment(request, pk):
     return render(request, "comments/reported.html", context, status=status)
 
 
+class _CsrfKeepingNote(CsrfViewMiddleware):
+    """Django's CSRF check, whose refusal is the appeal page again, with the note sent back."""
+
+    def _reject(self, request, reason):
+        super()._reject(request, reason)  # logged as Django logs it
+        view = inspect.unwrap(appeal_decision)  # the view itself, without this check again
+        return view(request, csrf_refused=True, **request.resolver_match.kwargs)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-def appeal_decision(request, token):
+@csrf_exempt  # checked just below, by a check that keeps the reader's note when it refuses
+@decorator_from_middleware(_CsrfKeepingNote)
+def appeal_decision(request, token, csrf_refused=False):
     """The commenter appeals a moderator's take-down, through the signed link of its statement.
 
     The link is all the access there is: no account, no cookie. A link that was altered or
@@ -206,12 +221,22 @@ def appeal_decision(request, token):
     context |= {"statement": statement, "form": form}
     if request.method == "GET":
         return _appeal_page(request, context)
+    if csrf_refused:  # the page now carries a fresh token: the reader can simply send it again
+        form.is_valid()
+        form.add_error("note", STALE_APPEAL_FORM)
+        return _appeal_page(request, context, HTTPStatus.FORBIDDEN)
     if not form.is_valid():
         return _appeal_page(request, context, HTTPStatus.BAD_REQUEST)
     appeal, created = Appeal.objects.lodge(decision, form.cleaned_data["note"])
     if not created:
         return _appeal_page(request, {**context, "appeal": appeal}, HTTPStatus.CONFLICT)
     return redirect("comments:appeal", token=token)
+
+
+STALE_APPEAL_FORM = _(
+    "Your appeal was not sent: this site accepts a form only from its own page, with the "
+    "cookie that page set. Your text is kept below: please send it again."
+)
 
 
 def _appeal_page(request, context, status=HTTPStatus.OK):
@@ -312,6 +337,7 @@ def own_comment(request, token):
     context["too_late"] = too_late
     # The e-mailed link proves the comment is theirs: it opens the edit page while that is open.
     context["edit_url"] = edits.edit_url(comment) if comment.is_editable() else ""
+    context["shown_url"] = comment_url(comment) if comment.is_approved() else ""
     status = HTTPStatus.CONFLICT if too_late else HTTPStatus.OK
     return render(request, "comments/own.html", context, status=status)
 

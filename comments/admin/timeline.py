@@ -33,6 +33,7 @@ LABELS = {
     "unfeatured": _("No longer an Editors' pick"),
     "appeal": _("Appeal"),
     "appealed": _("Decision appealed"),
+    "by_person": _("Decided by a person"),
     "edit": _("After the commenter's edit"),
     "superseded": _("Too late: the text was edited again"),
 }

@@ -487,14 +487,14 @@ class Comment(models.Model):
         self.is_blatant = blatant
         self._take_down(reason)
         self._set_status(
-            self.Status.SPAM, CommentEvent.Kind.MARKED_SPAM, by, blatant=blatant, **self._why()
+            self.Status.SPAM, CommentEvent.Kind.MARKED_SPAM, by, blatant=blatant, **self._why(by)
         )
 
     def remove(self, by=None, reason=""):
         """Take it down; ``reason`` (a RemovalReason) goes into its statement of reasons."""
         self.is_blatant = False
         self._take_down(reason)
-        self._set_status(self.Status.REMOVED, CommentEvent.Kind.REMOVED, by, **self._why())
+        self._set_status(self.Status.REMOVED, CommentEvent.Kind.REMOVED, by, **self._why(by))
 
     def undo_decision(self, event, by=None):
         """Undo the decision ``event`` recorded: back to the status before it.
@@ -545,8 +545,11 @@ class Comment(models.Model):
         earlier = self.events.filter(kind__in=kinds, pk__lt=event.pk).order_by("pk").last()
         return earlier.data.get("reason", "") if earlier else ""
 
-    def _why(self):
-        return {"reason": self.removal_reason} if self.removal_reason else {}
+    def _why(self, by):
+        # "by_person" outlasts the actor's account: a statement of reasons read after that
+        # account is deleted still says a person decided (comments.appeals.statement_for).
+        why = {"by_person": True} if by is not None else {}
+        return {**why, "reason": self.removal_reason} if self.removal_reason else why
 
     def dismiss_reports(self, by=None):
         """Keep the comment as it is and close its open reports; False when it had none.

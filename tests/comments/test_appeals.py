@@ -70,6 +70,21 @@ def test_a_moderators_removal_states_its_reason_and_that_a_person_decided(modera
     assert statement.facts == ["Harassment"]
 
 
+def test_the_statement_still_says_a_person_decided_once_their_account_is_deleted(
+    moderator, article
+):
+    comment = removed_by(moderator, article, reason="harassment")
+    path = link_path(comment)
+    moderator.delete()
+
+    statement = appeals.statement_for(comment)
+    page = Client().get(path)
+
+    assert statement.decision.actor_id is None
+    assert statement.by_person and statement.is_appealable()
+    assert page.status_code == 200 and "Harassment" in page.text
+
+
 def test_an_automatic_spam_verdict_says_a_rule_decided_and_cannot_be_appealed(article):
     comment = held_comment(article)
     comment.add_reasons("disallowed_word")
@@ -141,6 +156,21 @@ def test_an_empty_or_overlong_note_is_refused_with_the_text_back(moderator, arti
     assert empty.status_code == 400 and 'role="alert"' in empty.content.decode()
     assert long.status_code == 400 and "Why? Why?" in long.content.decode()
     assert not Appeal.objects.exists()
+
+
+def test_a_note_refused_by_the_csrf_check_comes_back_to_send_again(moderator, article):
+    path = link_path(removed_by(moderator, article))
+    browser = Client(enforce_csrf_checks=True)
+
+    refused = browser.post(path, {"note": "My careful explanation."})  # no token, no cookie
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', refused.text)[1]
+    again = browser.post(path, {"note": "My careful explanation.", "csrfmiddlewaretoken": token})
+
+    assert refused.status_code == 403
+    assert "Your appeal was not sent" in refused.text
+    assert ">My careful explanation.</textarea>" in refused.text
+    assert again.status_code == 302
+    assert Appeal.objects.get().note == "My careful explanation."
 
 
 def test_the_link_expires_after_the_appeal_period(moderator, article, settings):

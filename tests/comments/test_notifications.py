@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from comments import notifications
-from comments.models import Comment, CommenterAddress, CommenterMail
+from comments.models import Comment, CommenterAddress, CommenterMail, Rule
 from tests.comments.conftest import approved_comment
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,28 @@ def test_a_confirmed_commenter_is_told_when_a_moderator_publishes_the_held_comme
         links(published)["comment"] == f"{article.get_absolute_url()}#comment-{response.comment.pk}"
     )
     assert CommenterMail.objects.get(key=f"approved:{response.comment.pk}").is_sent()
+
+
+def test_the_emails_and_the_own_page_link_the_comment_page_the_comment_is_on(
+    post, article, moderator, settings, django_capture_on_commit_callbacks
+):
+    settings.COMMENTS_PAGE_SIZE = 2
+    for n in range(2):
+        approved_comment(article, email=f"early{n}@example.net")
+    confirmed("paged@example.net")
+    comment = post(article, email="paged@example.net", follow="on").comment
+    with django_capture_on_commit_callbacks(execute=True):
+        Comment.objects.moderate(comment.pk, Comment.approve, moderator, [Comment.Status.PENDING])
+        approved_comment(article, parent=comment, name="Zed", email="zed@example.net")
+
+    published, reply = [m for m in inbox("paged@example.net") if "#comment-" in m.body]
+    [reply_pk] = comment.replies.values_list("pk", flat=True)
+    for message, pk in [(published, comment.pk), (reply, reply_pk)]:
+        link = links(message)["comment"]
+        assert link == f"{article.get_absolute_url()}?cpage=2#comment-{pk}"
+        assert f'id="comment-{pk}"' in Client().get(link).text  # the page that shows it
+    own = Client().get(notifications.own_url(comment).removeprefix("http://testserver"))
+    assert f'href="{article.get_absolute_url()}?cpage=2#comment-{comment.pk}"' in own.text
 
 
 def test_every_email_carries_one_click_unsubscribe_headers(post, article):
@@ -279,6 +301,27 @@ def test_confirmation_emails_are_limited_per_ip_address(post, article, settings)
     assert len(inbox("victim9@example.net")) == 1  # another address is not held back
 
 
+def test_with_the_cache_down_the_opt_in_keeps_the_comment_and_the_limits_hold(
+    post, article, settings
+):
+    # A Redis server that is not there: the limits are read from the outbox instead.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
+    settings.COMMENTS_CONFIRM_MAILS_PER_HOUR = 2
+    settings.COMMENTS_CONFIRM_MAILS_PER_IP_PER_HOUR = 3
+    settings.COMMENTS_FLOOD_SECONDS = 0
+    for _n in range(3):
+        response = post(article, ip="198.51.100.90", email="down@example.net", follow="on")
+        assert response.status_code == 302
+    post(article, ip="198.51.100.90", email="other@example.net", follow="on")
+    post(article, ip="198.51.100.90", email="third@example.net", follow="on")
+
+    assert Comment.objects.filter(email="down@example.net", follow=True).count() == 3
+    assert len(inbox("down@example.net")) == 2  # the address's limit
+    assert len(inbox("other@example.net")) == 1
+    assert inbox("third@example.net") == []  # the IP address's limit
+
+
 def test_an_unconfirmed_address_receives_nothing_but_the_confirmation(post, article, moderator):
     parent, _found = confirmation_for(post, article, "na@example.net")
     Comment.objects.moderate(parent.pk, Comment.approve, moderator, [Comment.Status.PENDING])
@@ -425,6 +468,16 @@ def test_an_automatic_spam_verdict_emails_nobody(fake_akismet, post, article, se
 
     assert response.comment.is_spam()
     assert inbox("wa@example.net") == []
+
+
+def test_spam_by_the_local_rules_sends_not_even_the_confirmation(post, article):
+    Rule.objects.create(kind="disallowed_word", value="casino")
+
+    response = post(article, email="wb@example.net", follow="on", body="Best casino deals.")
+
+    assert response.comment.is_spam()
+    assert inbox("wb@example.net") == []
+    assert not CommenterMail.objects.exists()
 
 
 def test_a_confirmed_commenter_held_for_a_moderator_gets_the_own_comment_link(post, article):

@@ -1,9 +1,12 @@
 """A reader opts in to e-mail under the form, then confirms and withdraws from the e-mail's
 links in another browser (no cookies of theirs); every page they see passes axe."""
 
+import datetime
 import re
 
+import time_machine
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from comments import notifications
@@ -70,4 +73,28 @@ def test_the_unsubscribe_and_broken_link_pages_pass_axe(
 
     page.goto(f"{live_server.url}/comments/mine/not-a-real-link/")
     expect(page.locator("h1")).to_have_text("This link does not work")
+    assert axe_violations(page) == []
+
+
+def test_the_expired_link_new_link_and_refused_edit_pages_pass_axe(
+    page, live_server, seeded, settings, axe_violations
+):
+    settings.SITE_URL = live_server.url
+    comment = Comment.objects.create(
+        article=seeded, name="Old Link", email="old.link@example.net", body="From last week."
+    )
+    comment.hold("first_time")
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=4)):
+        expired = notifications.confirm_url(comment)
+
+    page.goto(expired)
+    expect(page.locator("h1")).to_have_text("This link does not work")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Send me a new link").click()
+    expect(page.get_by_role("status")).to_contain_text("We have sent you a new e-mail")
+    assert axe_violations(page) == []
+    assert [m.to for m in mail.outbox] == [["old.link@example.net"]]
+
+    page.goto(f"{live_server.url}/comments/{comment.pk}/edit/")  # not this browser's comment
+    expect(page.get_by_role("alert")).to_contain_text("This browser cannot edit this comment")
     assert axe_violations(page) == []
