@@ -5,6 +5,8 @@ held comments marked "awaiting moderation"; the own one lists the comments they 
 last edit window (COMMENTS_EDIT_MINUTES), held or published, which they may edit, and expires
 with that window; the author one is set only when the reader ticks "save my name". Pages read
 with any of them are personal: shared caches pass them by (settings.PAGE_CACHE_BYPASS_COOKIES).
+The mail one names the address this browser confirmed from one of our e-mails; only posting reads
+it (a comment opted in from this browser with that address is followed without a new e-mail).
 All are Secure in production, as the session cookie is.
 """
 
@@ -17,6 +19,8 @@ OWN_COOKIE = "comments_own"
 AUTHOR_COOKIE = "comments_author"
 PENDING_KEEP = 20
 AUTHOR_DAYS = 365
+MAIL_COOKIE = "comments_mail"
+MAIL_DAYS = 365
 
 
 def pending_ids(request):
@@ -55,6 +59,19 @@ def remember_own(request, response, comment):
     ids = [*(int(p) for p in raw.split(",") if p.isdigit()), comment.pk][-PENDING_KEEP:]
     response.set_signed_cookie(
         OWN_COOKIE, ",".join(map(str, ids)), salt=OWN_COOKIE, max_age=seconds,
+        httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
+    )  # fmt: skip
+
+
+def proves_address(request, email):
+    """Whether this browser confirmed ``email`` from the link we sent to it."""
+    raw = request.get_signed_cookie(MAIL_COOKIE, "", salt=MAIL_COOKIE, max_age=MAIL_DAYS * 86400)
+    return bool(raw) and raw == email.strip().lower()
+
+
+def remember_address(request, response, email):
+    response.set_signed_cookie(
+        MAIL_COOKIE, email.strip().lower(), salt=MAIL_COOKIE, max_age=MAIL_DAYS * 86400,
         httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
     )  # fmt: skip
 

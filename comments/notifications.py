@@ -194,14 +194,15 @@ def _mail_domain():
 def request_confirmation(comment, ip, again=False):
     """The commenter ticked "e-mail me": send the one confirmation e-mail, if allowed.
 
-    An address already confirmed gets nothing here (``comment_decided`` writes to it when
-    the comment is held or published), nor one that unsubscribed. Rate-limited per address
+    Consent is per comment: an address confirmed before gets this e-mail too when the comment
+    came from a browser that has not confirmed it (anyone can type an address); one that
+    unsubscribed gets nothing. Rate-limited per address
     and per IP address (COMMENTS_CONFIRM_MAILS_PER_HOUR and ..._PER_IP_PER_HOUR): beyond
     them, the comment is taken as usual and no e-mail goes out. Returns the row or None.
     ``again``: the reader asked for a new link (their first one expired), a new event.
     """
     address = CommenterAddress.for_email(comment.email)
-    if address.confirmed_at or address.unsubscribed_at:
+    if address.unsubscribed_at:
         return None
     if not within_confirmation_limits(address.email, ip):
         return None

@@ -20,7 +20,13 @@ from django.views.generic import TemplateView
 from articles.models import Article
 from articles.views import article_page
 from comments import appeals, edits, notifications, rules, spam, tasks, verdicts
-from comments.cookies import remember_author, remember_own, remember_pending
+from comments.cookies import (
+    proves_address,
+    remember_address,
+    remember_author,
+    remember_own,
+    remember_pending,
+)
 from comments.display import PAGE_PARAM
 from comments.forms import AppealForm, CommentForm, EditForm, ReportForm
 from comments.models import Appeal, Comment, CommenterAddress, CommentEvent, Report
@@ -55,10 +61,13 @@ def take_comment(request, form, ip):
         form.add_error(None, refusal.message)
         return show_again(request, form, refusal.status)
     outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
+    wants_mail = form.cleaned_data.get("follow")
     with transaction.atomic():
         comment = save_comment(request, form, ip, submitted_at)
         verdicts.decide(comment, outcome)
-        if comment.follow and not comment.is_spam():  # the rules' spam: no feedback, no mail
+        if wants_mail and not comment.follow and not comment.is_spam():
+            # Consent is per comment: anyone can type an address, so unless this browser
+            # confirmed it before, its owner says yes from the e-mail (the rules' spam: none).
             notifications.request_confirmation(comment, ip)
         tasks.after_posting(comment)
     response = redirect(comment_url(comment))
@@ -108,6 +117,7 @@ def save_comment(request, form, ip, submitted_at):
     comment.referrer = request.headers.get("Referer", "")[:500]
     comment.user = request.user if request.user.is_authenticated else None
     comment.by_staff = form.staff is not None
+    comment.follow = comment.follow and proves_address(request, comment.email)
     comment.save()
     comment.record(CommentEvent.Kind.SUBMITTED, by=comment.user, ip=comment.ip)
     return comment
@@ -290,12 +300,17 @@ def confirm_address(request, token):
     context = {"address": address, "comment": comment, "token": token}
     if request.method == "POST":
         address.confirm()
+        if comment is not None:
+            comment.start_following()
         context["done"] = True
-    elif address.is_confirmed():
+    elif address.is_confirmed() and (comment is None or comment.follow):
         context["done"] = True
     if comment is not None:
         context["own_url"] = reverse("comments:own", args=[notifications.own_token(comment)])
-    return render(request, "comments/confirm.html", context)
+    response = render(request, "comments/confirm.html", context)
+    if request.method == "POST":  # this browser's next comments with the address need no e-mail
+        remember_address(request, response, address.email)
+    return response
 
 
 @never_cache

@@ -598,6 +598,14 @@ class Comment(models.Model):
         self.record(CommentEvent.Kind.UNFEATURED, by=by)
         return True
 
+    def start_following(self):
+        """Its author said from our e-mail that they want mail about it; False if they had."""
+        if self.follow:
+            return False
+        self.follow = True
+        self.save(update_fields=["follow"])
+        return True
+
     def revise(self, body, by=None):
         """The commenter's own edit of the text; the event it records (None when unchanged).
 

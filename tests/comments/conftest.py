@@ -2,8 +2,10 @@ import itertools
 import time
 
 import pytest
-from django.test import TestCase
+from django.http import HttpResponse
+from django.test import RequestFactory, TestCase
 
+from comments import cookies
 from comments.forms import sign_timestamp
 from comments.models import Comment
 from tests.factories import ArticleFactory
@@ -82,7 +84,16 @@ def post(client, django_capture_on_commit_callbacks):
         response.comment = Comment.objects.order_by("pk").last()
         return response
 
+    post_comment.client = client
     return post_comment
+
+
+def prove_address(client, email):
+    """``client`` is a browser that confirmed ``email`` before: it has the cookie the
+    confirmation page sets, so its comments opted in with that address are followed at once."""
+    response = HttpResponse()
+    cookies.remember_address(RequestFactory().get("/"), response, email)
+    client.cookies[cookies.MAIL_COOKIE] = response.cookies[cookies.MAIL_COOKIE].value
 
 
 def approved_comment(article, **fields):

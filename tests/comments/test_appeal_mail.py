@@ -13,6 +13,7 @@ from django.test import Client, TestCase
 from django.utils import timezone
 
 from comments.models import Appeal, Comment, CommenterAddress, CommenterMail, Rule
+from tests.comments.conftest import prove_address
 from tests.comments.test_concurrency import at_once
 from tests.factories import ArticleFactory, UserFactory
 
@@ -46,6 +47,7 @@ def inbox(email):
 def follower(post, article, email="ines@example.net", **fields):
     """A comment held for its first-time author, who opted in and confirmed the address."""
     CommenterAddress.for_email(email).confirm()
+    prove_address(post.client, email)
     comment = post(article, email=email, follow="on", **fields).comment
     assert comment.is_pending() and comment.follow
     mail.outbox.clear()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from comments import notifications
 from comments.models import Comment, CommenterAddress, CommenterMail, Rule
-from tests.comments.conftest import approved_comment
+from tests.comments.conftest import approved_comment, prove_address
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +50,12 @@ def confirm(path):
     return fresh.post(path)
 
 
-def confirmed(email):
+def confirmed(email, post=None):
+    """A confirmed address; with ``post``, its browser confirmed it (posting follows at once)."""
     address = CommenterAddress.for_email(email)
     address.confirm()
+    if post is not None:
+        prove_address(post.client, email)
     return address
 
 
@@ -62,7 +65,7 @@ def test_opting_in_sends_one_confirmation_email_and_nothing_more_until_confirmed
     response = post(article, email="Ana@Example.net", follow="on")
 
     comment = response.comment
-    assert comment.follow and comment.is_pending()
+    assert not comment.follow and comment.is_pending()  # followed once its author confirms
     [message] = inbox("ana@example.net")
     assert "Confirm your e-mail address" in message.subject
     assert {"confirm", "mine", "unsubscribe"} <= set(links(message))
@@ -70,6 +73,37 @@ def test_opting_in_sends_one_confirmation_email_and_nothing_more_until_confirmed
 
     Comment.objects.moderate(comment.pk, Comment.approve, moderator, [Comment.Status.PENDING])
     assert len(inbox("ana@example.net")) == 1  # published, but never confirmed: no e-mail
+
+
+def test_someone_typing_a_confirmed_address_gets_its_owner_only_a_confirmation(
+    post, article, moderator, django_capture_on_commit_callbacks
+):
+    confirmed("owner@example.net")  # confirmed from another browser, long ago
+
+    comment = post(article, email="owner@example.net", follow="on").comment
+    with django_capture_on_commit_callbacks(execute=True):
+        Comment.objects.moderate(comment.pk, Comment.approve, moderator, [Comment.Status.PENDING])
+
+    [only] = inbox("owner@example.net")
+    assert "Confirm" in only.subject  # "was it you?", and nothing about a comment not theirs
+    assert not Comment.objects.get(pk=comment.pk).follow
+
+
+def test_a_browser_that_confirmed_its_address_follows_its_next_comments_without_an_email(
+    post, article, moderator, django_capture_on_commit_callbacks
+):
+    first = post(article, email="kit@example.net", follow="on").comment
+    [confirmation] = inbox("kit@example.net")
+    post.client.post(links(confirmation)["confirm"])  # the confirmation page's button
+
+    second = post(article, email="kit@example.net", follow="on").comment
+    with django_capture_on_commit_callbacks(execute=True):
+        Comment.objects.moderate(second.pk, Comment.approve, moderator, [Comment.Status.PENDING])
+
+    first.refresh_from_db()
+    assert first.follow and second.follow
+    subjects = [message.subject for message in inbox("kit@example.net")]
+    assert len(subjects) == 2 and "is published" in subjects[1]
 
 
 def test_without_the_opt_in_no_email_goes_to_the_commenter(post, article):
@@ -106,7 +140,7 @@ def test_the_emails_and_the_own_page_link_the_comment_page_the_comment_is_on(
     settings.COMMENTS_PAGE_SIZE = 2
     for n in range(2):
         approved_comment(article, email=f"early{n}@example.net")
-    confirmed("paged@example.net")
+    confirmed("paged@example.net", post)
     comment = post(article, email="paged@example.net", follow="on").comment
     with django_capture_on_commit_callbacks(execute=True):
         Comment.objects.moderate(comment.pk, Comment.approve, moderator, [Comment.Status.PENDING])
@@ -316,7 +350,7 @@ def test_with_the_cache_down_the_opt_in_keeps_the_comment_and_the_limits_hold(
     post(article, ip="198.51.100.90", email="other@example.net", follow="on")
     post(article, ip="198.51.100.90", email="third@example.net", follow="on")
 
-    assert Comment.objects.filter(email="down@example.net", follow=True).count() == 3
+    assert Comment.objects.filter(email="down@example.net").count() == 3
     assert len(inbox("down@example.net")) == 2  # the address's limit
     assert len(inbox("other@example.net")) == 1
     assert inbox("third@example.net") == []  # the IP address's limit
@@ -450,7 +484,7 @@ def test_akismet_approving_a_held_comment_tells_a_confirmed_commenter(
     fake_akismet, post, article, settings
 ):
     settings.COMMENTS_HOLD_FIRST_TIME = False
-    confirmed("va@example.net")
+    confirmed("va@example.net", post)
     fake_akismet.verdict = "ham"
 
     response = post(article, email="va@example.net", follow="on")
@@ -462,7 +496,7 @@ def test_akismet_approving_a_held_comment_tells_a_confirmed_commenter(
 
 def test_an_automatic_spam_verdict_emails_nobody(fake_akismet, post, article, settings):
     settings.COMMENTS_HOLD_FIRST_TIME = False
-    confirmed("wa@example.net")
+    confirmed("wa@example.net", post)
 
     response = post(article, email="wa@example.net", follow="on", name="akismet-guaranteed-spam")
 
@@ -481,7 +515,7 @@ def test_spam_by_the_local_rules_sends_not_even_the_confirmation(post, article):
 
 
 def test_a_confirmed_commenter_held_for_a_moderator_gets_the_own_comment_link(post, article):
-    confirmed("xa@example.net")
+    confirmed("xa@example.net", post)
 
     response = post(article, email="xa@example.net", follow="on")
 

@@ -36,7 +36,7 @@ def test_opting_in_confirming_and_withdrawing_from_the_email(
     page.locator(".comment-form button[type=submit]").click()
     comment = Comment.objects.get(email="ilse.marrow@example.net")
     expect(page.locator(f"#comment-{comment.pk}")).to_contain_text("awaiting moderation")
-    assert comment.follow
+    assert not comment.follow  # until the address's owner says yes from the e-mail
 
     [message] = [m for m in mail.outbox if m.to == ["ilse.marrow@example.net"]]
     found = email_links(message, live_server.url)
@@ -47,6 +47,8 @@ def test_opting_in_confirming_and_withdrawing_from_the_email(
     elsewhere.get_by_role("button", name="Confirm my address").click()
     expect(elsewhere.get_by_role("status")).to_contain_text("is confirmed")
     assert CommenterAddress.objects.get(email="ilse.marrow@example.net").is_confirmed()
+    comment.refresh_from_db()
+    assert comment.follow
 
     elsewhere.get_by_role("link", name="See your comment").click()
     expect(elsewhere.locator(".own-comment")).to_contain_text("Awaiting moderation.")
