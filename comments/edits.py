@@ -45,6 +45,10 @@ TIME_UP = _(
 )
 MODERATED = _("A moderator has looked at this comment since your edit: it can no longer be edited.")
 TAKEN_DOWN = _("This comment is no longer published, so it cannot be edited.")
+DISCUSSION_CLOSED = _(
+    "Comments on this article are closed (or the article was taken down), so comments on it can "
+    "no longer be edited."
+)
 STALE_FORM = _(
     "Your edit could not be saved: this site accepts a form only from its own page, with the "
     "cookie that page set. Copy your text, reload the edit page and send it again."
@@ -103,6 +107,14 @@ def closed_message(comment, now=None):
     if (now or timezone.now()) >= comment.editable_until:
         return TIME_UP % {"minutes": settings.COMMENTS_EDIT_MINUTES}
     return MODERATED
+
+
+def discussion_problem(comment):
+    """Why the comment's article takes no edits now (unpublished, or closed to comments)."""
+    article = comment.article
+    if not article.is_published() or not rules.comments_open(article):
+        return DISCUSSION_CLOSED
+    return None
 
 
 def refuse(request, comment, message, body):

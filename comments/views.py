@@ -142,6 +142,8 @@ def edit_comment(request, comment, token=None):
     )
     if not comment.is_editable():
         return edits.refuse(request, comment, edits.closed_message(comment), form.data.get("body"))
+    if problem := edits.discussion_problem(comment):
+        return edits.refuse(request, comment, problem, form.data.get("body"))
     if request.method == "GET":
         return show_edit(request, comment, form, saved="saved" in request.GET)
     if not form.is_valid():

@@ -148,6 +148,23 @@ def test_the_edit_window_closes_on_time(client, post, article, edit):
     assert f"/comments/{comment.pk}/edit/" not in page
 
 
+def test_no_edits_once_the_article_is_closed_to_comments_or_taken_down(post, article, edit):
+    comment = post(article, body="Said while it was open.").comment
+    article.comment_policy = "closed"
+    article.save()
+
+    closed = edit(comment, "Said after it closed.")
+    article.comment_policy = "open"
+    article.status = "draft"
+    article.save()
+    gone = edit(comment, "Said after it went.")
+
+    assert closed.status_code == gone.status_code == 403
+    assert "Comments on this article are closed" in closed.content.decode()
+    assert "Said after it closed." in closed.content.decode()  # the text, to copy
+    assert comment.body == "Said while it was open."
+
+
 def test_the_window_is_a_setting(client, post, article, settings):
     settings.COMMENTS_EDIT_MINUTES = 0
     comment = post(article).comment
