@@ -175,6 +175,17 @@ def test_old_addresses_redirect_permanently_to_the_article(imported, client):
     assert client.get("/" + "x/" * 400).status_code == 404
 
 
+def test_an_old_address_with_an_encoded_percent_or_nul_is_not_decoded_twice(db, tmp_path, client):
+    link = "http://old.example.org/50%2541-off/"  # the path WordPress served: /50%41-off/
+    run(tmp_path, wxr.export(wxr.item(5, "Half off", slug="sale", link=link)))
+
+    response = client.get("/50%2541-off/")
+
+    assert (response.status_code, response["Location"]) == (301, "/articles/sale/")
+    assert client.get("/50A-off/").status_code == 404
+    assert client.get("/%2500/").status_code == 404  # "%00" once decoded: no NUL reaches SQL
+
+
 def everything():
     models = (Article, Comment, Tag, Section, Author, WordPressMedia)
     return [model.objects.count() for model in models]
