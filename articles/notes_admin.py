@@ -109,7 +109,9 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         note = self.get_object(request, object_id)
-        versions = Version.objects.get_for_object(note) if note else Version.objects.none()
+        if note is None:  # reversion's own view would look the raw id up (a NUL: a 500)
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        versions = Version.objects.get_for_object(note)
         revisions = [
             {
                 "date": version.revision.date_created,

@@ -312,3 +312,26 @@ def test_a_moderator_has_no_way_into_the_notes(client, moderator, article):
     note.refresh_from_db()
     assert note.status == ArticleNote.Status.PROPOSED
     assert ArticleNote.objects.count() == 1
+
+
+@pytest.mark.parametrize("article_id", ["abc", "1.5", "99999999999999999999"])
+def test_a_note_for_an_article_that_cannot_exist_gets_the_form_back(
+    client, senior_editor, article_id
+):
+    client.force_login(senior_editor)
+
+    shown = client.get(ADD_URL, {"article": article_id})
+    sent = client.post(ADD_URL, {"article": article_id, "kind": "correction", "body": "Kept."})
+
+    assert shown.status_code == 200
+    assert sent.status_code == 200 and "Kept." in sent.content.decode()
+    assert not ArticleNote.objects.exists()
+
+
+@pytest.mark.parametrize("object_id", ["%00", "abc", "999999"])
+def test_the_history_of_a_note_that_is_not_there_is_not_found(client, senior_editor, object_id):
+    client.force_login(senior_editor)
+
+    response = client.get(f"{LIST_URL}{object_id}/history/")
+
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
