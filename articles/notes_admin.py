@@ -69,7 +69,8 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
         if not change:
             obj.propose(by=request.user)
         elif obj.status == ArticleNote.Status.PUBLISHED:
-            obj.amend()
+            if form.has_changed():  # "Save" on an unchanged note amends nothing
+                obj.amend()
         else:
             obj.save()
 

@@ -191,6 +191,22 @@ def test_an_amendment_is_dated_and_its_history_shows_who_and_when(
     assert "amended" in page
 
 
+def test_saving_a_published_note_unchanged_does_not_date_an_amendment(
+    client, senior_editor, article
+):
+    client.force_login(senior_editor)
+    client.post(ADD_URL, note_form(article))
+    note = ArticleNote.objects.get()
+    client.post(LIST_URL, {"action": "publish", "_selected_action": [note.pk]})
+
+    response = client.post(change_url(note), note_form(article))
+
+    note.refresh_from_db()
+    assert response.status_code == 302
+    assert note.amended_at is None
+    assert "amended" not in client.get("/articles/bridge/").content.decode()
+
+
 def test_an_old_revision_is_not_restored_over_a_published_note(client, senior_editor, article):
     client.force_login(senior_editor)
     client.post(ADD_URL, note_form(article, body="First wording."))
