@@ -142,6 +142,22 @@ def test_comments_keep_threads_status_commenters_and_type(imported):
     assert CommentEvent.objects.filter(kind=CommentEvent.Kind.IMPORTED).count() == 7
 
 
+def test_a_commenters_website_is_kept_only_when_the_comment_form_would_take_it(
+    db, tmp_path, client
+):
+    sites = ["https://ada.example.org/blog", "javascript:alert(1)", "ftp://files.example.org/",
+             "not a url", "http://" + "x" * 200 + ".example.org/"]  # fmt: skip
+    comments = [wxr.comment(n, f"Comment {n}", url=site) for n, site in enumerate(sites, 1)]
+    run(tmp_path, wxr.export(wxr.item(5, "Websites", slug="websites", comments=comments)))
+
+    kept = {body.strip(): url for body, url in Comment.objects.values_list("body", "url")}
+    page = client.get("/articles/websites/").content.decode()
+
+    assert kept["Comment 1"] == "https://ada.example.org/blog"
+    assert [kept[f"Comment {n}"] for n in (2, 3, 4, 5)] == ["", "", "", ""]
+    assert 'href="https://ada.example.org/blog"' in page and "javascript:" not in page
+
+
 def test_only_approved_comments_and_pingbacks_reach_readers(imported, client):
     page = client.get("/articles/storm/").content.decode()
 
