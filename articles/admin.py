@@ -16,7 +16,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from articles import notes_admin, revisions
-from articles.changelist import CheckedListAdmin
+from articles.changelist import CheckedAutocompleteFields, CheckedListAdmin
 from articles.models import (
     FAQ,
     Article,
@@ -79,7 +79,7 @@ class TagAdmin(CheckedListAdmin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(CheckedAutocompleteFields, admin.TabularInline):
     model = Byline
     extra = 0
     min_num = 1
@@ -93,7 +93,7 @@ class FAQInline(admin.StackedInline):
     fields = ["question", "answer", "position"]
 
 
-class RelatedPickInline(admin.TabularInline):
+class RelatedPickInline(CheckedAutocompleteFields, admin.TabularInline):
     model = RelatedPick
     fk_name = "article"
     extra = 0

@@ -7,12 +7,14 @@ have) gave a 500. Here each equality filter's value is checked by its field firs
 written before the list is shown, and any filter that cannot be used gets a 400 naming it.
 """
 
+import functools
 from itertools import chain
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
 from django.db.models import Field
 from django.db.models.constants import LOOKUP_SEP
@@ -76,8 +78,43 @@ def field_and_lookup(model, key):
     return None, None  # not a field: Django's own check refuses it
 
 
-class CheckedListAdmin:
-    """A ModelAdmin mixin: its list answers unusable filters with a 400 naming the problem."""
+class CheckedAutocomplete(AutocompleteMixin):
+    """An autocomplete that shows only values its model could hold: Django looks the sent
+    value up as it is, so ``?article=abc`` or a posted "abc" was a 500, not the form again."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.remote_field.model._meta.pk  # every autocomplete here is by pk
+        usable = []
+        for choice in value:
+            try:
+                target.run_validators(target.to_python(choice))  # a number in its range
+            except ValidationError:
+                continue
+            usable.append(choice)
+        return super().optgroups(name, usable, attr)
+
+
+@functools.cache
+def checked(widget_class):
+    """``widget_class`` with CheckedAutocomplete's check (one class for each)."""
+    return type(f"Checked{widget_class.__name__}", (CheckedAutocomplete, widget_class), {})
+
+
+class CheckedAutocompleteFields:
+    """A ModelAdmin or inline mixin: its autocomplete fields show the form again, whatever
+    value they were sent."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(getattr(formfield, "widget", None), "widget", None)  # the wrapped one
+        if isinstance(widget, AutocompleteMixin) and not isinstance(widget, CheckedAutocomplete):
+            widget.__class__ = checked(type(widget))
+        return formfield
+
+
+class CheckedListAdmin(CheckedAutocompleteFields):
+    """A ModelAdmin mixin: its list answers unusable filters with a 400 naming the problem;
+    its autocomplete fields are checked too."""
 
     def get_changelist(self, request, **kwargs):
         return CheckedChangeList

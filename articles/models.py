@@ -1,5 +1,4 @@
 import html
-from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -925,8 +924,9 @@ class WordPressPost(models.Model):
 class WordPressRedirectQuerySet(models.QuerySet):
     def live_article(self, path):
         """The published article an old address leads to, or None; with or without its final
-        slash, as WordPress answered both."""
-        path = "/" + unquote(path).strip("/")
+        slash, as WordPress answered both. ``path`` is decoded already (``request.path``), as
+        the stored ones are: decoding it again would turn "%2500" into a NUL."""
+        path = "/" + path.strip("/")
         candidates = [path + "/", path] if path != "/" else [path]
         published = Article.objects.published()
         row = self.filter(path__in=candidates, article__in=published).select_related("article")

@@ -34,6 +34,11 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
     autocomplete_fields = ["article"]
     actions = ["publish", "decline"]
     object_history_template = "admin/articles/articlenote/object_history.html"
+
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the list's filter links at an accessible size
+        js = ["js/admin-autocomplete-names.js"]
+
     fieldsets = [
         (None, {"fields": ["article", "kind", "body"]}),
         (_("Who and when"), {"fields": WHO_AND_WHEN}),
@@ -69,7 +74,8 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
         if not change:
             obj.propose(by=request.user)
         elif obj.status == ArticleNote.Status.PUBLISHED:
-            obj.amend()
+            if form.has_changed():  # "Save" on an unchanged note amends nothing
+                obj.amend()
         else:
             obj.save()
 
@@ -109,7 +115,9 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         note = self.get_object(request, object_id)
-        versions = Version.objects.get_for_object(note) if note else Version.objects.none()
+        if note is None:  # reversion's own view would look the raw id up (a NUL: a 500)
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        versions = Version.objects.get_for_object(note)
         revisions = [
             {
                 "date": version.revision.date_created,

@@ -7,6 +7,9 @@ to moderators (their Akismet state is "imported").
 
 import ipaddress
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
 from articles.wordpress import content
 from comments.models import Comment, WordPressComment
 
@@ -52,7 +55,7 @@ def _comment(importer, article, wxr):
         status=STATUSES.get(wxr.approved, Comment.Status.PENDING),
         name=(wxr.author or "Anonymous")[:100],
         email=wxr.email[:254],
-        url=wxr.url if len(wxr.url) <= 200 else "",
+        url=_url(wxr.url),
         ip=_ip(wxr.ip),
         user_agent=wxr.agent[:500],
         body=content.to_markdown(wxr.content).strip() or "…",
@@ -71,6 +74,16 @@ def _parent(importer, article, wxr):
         importer.report.note("comments", wxr.comment_id, f"parent {wxr.parent} not found")
         return None
     return parent.comment
+
+
+def _url(value):
+    """The commenter's website when it is one the comment form would take (it becomes a link on
+    the page: an export's "javascript:" address must not); else none."""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return ""
+    return value if len(value) <= 200 else ""
 
 
 def _ip(value):

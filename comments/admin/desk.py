@@ -232,7 +232,7 @@ def render_desk(modeladmin, request, queue, comment, error=None, status=200):
         "claim_minutes": int(CLAIM_FOR.total_seconds() // 60),
     }
     if comment is not None:
-        context |= _comment_context(comment)
+        context |= _comment_context(comment, request.user)
     return TemplateResponse(request, "admin/comments/comment/desk.html", context, status=status)
 
 
@@ -242,11 +242,11 @@ def _queue_tabs(current, user):
     return [(q, count_label(counts[name]), q is current) for name, q in QUEUES.items()]
 
 
-def _comment_context(comment):
+def _comment_context(comment, user):
     return {
         "decisions": _decisions_for(comment),
         "held_for": held_for(comment),
-        "commenter": commenter_line(comment),
+        "commenter": commenter_line(comment, user),
         "events": timeline.events(comment),
         "commenter_url": _commenter_url(comment),
     }
@@ -265,12 +265,13 @@ def held_for(comment):
     return shown
 
 
-def commenter_line(comment):
-    """The commenter's record from their e-mail address: counts per status and first seen.
+def commenter_line(comment, user):
+    """The commenter's record from their e-mail address: counts per status and first seen, in
+    the sections ``user`` moderates.
 
     Exact matches, through the e-mail index (the comment form stores addresses in lower case).
     """
-    theirs = Comment.objects.filter(email=comment.email)
+    theirs = Comment.objects.moderated_by(user).filter(email=comment.email)
     counts = dict(theirs.values_list("status").annotate(n=Count("pk")).order_by())
     first = theirs.aggregate(first=Min("submitted_at"))["first"]
     return {

@@ -423,3 +423,19 @@ def test_the_comparison_names_values_shows_faqs_tags_bylines_and_seconds_without
     assert "@@" not in html
     assert older.revision.date_created.strftime("%H:%M:%S") in html
     assert '<ol class="breadcrumbs">' in html
+
+
+@pytest.mark.parametrize("field", ["section", "tags", "bylines-0-author"])
+def test_an_autocomplete_sent_a_value_no_row_could_have_gets_the_form_back(
+    client, senior_editor, field
+):
+    section = SectionFactory()
+    client.force_login(senior_editor)
+
+    shown = client.get(ADD_URL, {field: "abc"})
+    data = article_form(section, senior_editor.author, title="Kept title") | {field: "abc"}
+    sent = client.post(ADD_URL, data)
+
+    assert shown.status_code == 200
+    assert sent.status_code == 200 and "Kept title" in sent.content.decode()
+    assert not Article.objects.exists()

@@ -191,6 +191,22 @@ def test_an_amendment_is_dated_and_its_history_shows_who_and_when(
     assert "amended" in page
 
 
+def test_saving_a_published_note_unchanged_does_not_date_an_amendment(
+    client, senior_editor, article
+):
+    client.force_login(senior_editor)
+    client.post(ADD_URL, note_form(article))
+    note = ArticleNote.objects.get()
+    client.post(LIST_URL, {"action": "publish", "_selected_action": [note.pk]})
+
+    response = client.post(change_url(note), note_form(article))
+
+    note.refresh_from_db()
+    assert response.status_code == 302
+    assert note.amended_at is None
+    assert "amended" not in client.get("/articles/bridge/").content.decode()
+
+
 def test_an_old_revision_is_not_restored_over_a_published_note(client, senior_editor, article):
     client.force_login(senior_editor)
     client.post(ADD_URL, note_form(article, body="First wording."))
@@ -312,3 +328,26 @@ def test_a_moderator_has_no_way_into_the_notes(client, moderator, article):
     note.refresh_from_db()
     assert note.status == ArticleNote.Status.PROPOSED
     assert ArticleNote.objects.count() == 1
+
+
+@pytest.mark.parametrize("article_id", ["abc", "1.5", "99999999999999999999"])
+def test_a_note_for_an_article_that_cannot_exist_gets_the_form_back(
+    client, senior_editor, article_id
+):
+    client.force_login(senior_editor)
+
+    shown = client.get(ADD_URL, {"article": article_id})
+    sent = client.post(ADD_URL, {"article": article_id, "kind": "correction", "body": "Kept."})
+
+    assert shown.status_code == 200
+    assert sent.status_code == 200 and "Kept." in sent.content.decode()
+    assert not ArticleNote.objects.exists()
+
+
+@pytest.mark.parametrize("object_id", ["%00", "abc", "999999"])
+def test_the_history_of_a_note_that_is_not_there_is_not_found(client, senior_editor, object_id):
+    client.force_login(senior_editor)
+
+    response = client.get(f"{LIST_URL}{object_id}/history/")
+
+    assert (response.status_code, response["Location"]) == (302, "/admin/")

@@ -2,6 +2,7 @@
 """Reading WordPress exports: the XML edge cases of real files, hostile files, and content."""
 
 import io
+import tracemalloc
 
 import pytest
 
@@ -122,6 +123,29 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
  <!ENTITY lol9 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
 ]>
 <rss><channel><title>&lol9;</title></channel></rss>"""
+
+
+def peak_memory_reading(items):
+    """The most memory parser.read holds at once (tracemalloc) reading ``items`` posts of about
+    4 KB each, the file streamed from disk-like chunks, the records dropped as they come."""
+    body = "<p>" + "Words of a long story. " * 180 + "</p>"
+    export = wxr.export(*(wxr.item(n, f"Story {n}", body) for n in range(1, items + 1)))
+    source = io.BytesIO(export.encode())
+    del export
+    tracemalloc.start()
+    try:
+        count = sum(1 for _record in parser.read(source))
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_ten_times_larger_export_is_read_in_the_same_memory():
+    small_count, small_peak = peak_memory_reading(100)
+    large_count, large_peak = peak_memory_reading(1000)  # about 4 MB of posts
+
+    assert (small_count, large_count) == (100, 1000)
+    assert large_peak < 2 * small_peak + 100_000  # held one item at a time, not the file
 
 
 def test_a_billion_laughs_file_is_refused_before_any_expansion():

@@ -142,6 +142,22 @@ def test_comments_keep_threads_status_commenters_and_type(imported):
     assert CommentEvent.objects.filter(kind=CommentEvent.Kind.IMPORTED).count() == 7
 
 
+def test_a_commenters_website_is_kept_only_when_the_comment_form_would_take_it(
+    db, tmp_path, client
+):
+    sites = ["https://ada.example.org/blog", "javascript:alert(1)", "ftp://files.example.org/",
+             "not a url", "http://" + "x" * 200 + ".example.org/"]  # fmt: skip
+    comments = [wxr.comment(n, f"Comment {n}", url=site) for n, site in enumerate(sites, 1)]
+    run(tmp_path, wxr.export(wxr.item(5, "Websites", slug="websites", comments=comments)))
+
+    kept = {body.strip(): url for body, url in Comment.objects.values_list("body", "url")}
+    page = client.get("/articles/websites/").content.decode()
+
+    assert kept["Comment 1"] == "https://ada.example.org/blog"
+    assert [kept[f"Comment {n}"] for n in (2, 3, 4, 5)] == ["", "", "", ""]
+    assert 'href="https://ada.example.org/blog"' in page and "javascript:" not in page
+
+
 def test_only_approved_comments_and_pingbacks_reach_readers(imported, client):
     page = client.get("/articles/storm/").content.decode()
 
@@ -173,6 +189,17 @@ def test_old_addresses_redirect_permanently_to_the_article(imported, client):
     assert client.get("/?p=99999999999999999999999999").status_code == 200
     assert client.get("/?p=%D9%A1").status_code == 200  # an Arabic-Indic digit
     assert client.get("/" + "x/" * 400).status_code == 404
+
+
+def test_an_old_address_with_an_encoded_percent_or_nul_is_not_decoded_twice(db, tmp_path, client):
+    link = "http://old.example.org/50%2541-off/"  # the path WordPress served: /50%41-off/
+    run(tmp_path, wxr.export(wxr.item(5, "Half off", slug="sale", link=link)))
+
+    response = client.get("/50%2541-off/")
+
+    assert (response.status_code, response["Location"]) == (301, "/articles/sale/")
+    assert client.get("/50A-off/").status_code == 404
+    assert client.get("/%2500/").status_code == 404  # "%00" once decoded: no NUL reaches SQL
 
 
 def everything():

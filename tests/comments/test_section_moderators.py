@@ -5,9 +5,12 @@ counts, the comment's page and its buttons, the commenter's history and "everyth
 commenter", the bulk actions, the reported view, the desk's next comment, decision and undo.
 """
 
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils.html import escape
 
 from articles.roles import MODERATOR
 from comments import appeals
@@ -177,10 +180,30 @@ def test_the_commenters_history_counts_only_the_moderators_sections(courts_desk,
     html = courts_desk.get(f"{QUEUE}{mine.pk}/change/").content.decode()
     full = logged_in(moderator_of("sita")).get(f"{QUEUE}{mine.pk}/change/").content.decode()
 
-    assert "Approved (3)" not in html.replace("\n", "")
-    assert "3" in full  # the site-wide moderator's page counts the art comments
+    approved = escape(f"{QUEUE}?{urlencode({'email': mine.email, 'status': 'approved'})}")
+    assert f'<a href="{approved}">0</a>' in html
+    assert f'<a href="{approved}">3</a>' in full  # the site-wide moderator's counts the art ones
     listing = courts_desk.get(QUEUE, {"email": mine.email, "status": "all"}).content.decode()
     assert "Art 0." not in listing
+
+
+def test_the_desks_commenter_line_counts_only_the_moderators_sections(courts_desk, mine, culture):
+    for n in range(3):
+        approved_comment(ArticleFactory(section=culture), email=mine.email, body=f"Art {n}.")
+
+    sita = moderator_of("sita")
+    full = desk_commenter(logged_in(sita).get(DESK))
+    Comment.objects.filter(pk=mine.pk).release(sita)  # the desk claimed it for her
+    line = desk_commenter(courts_desk.get(DESK))
+
+    assert "pending 1 · approved 0" in line
+    assert "approved 3" in full
+
+
+def desk_commenter(response):
+    html = response.content.decode()
+    start = html.index('id="desk-commenter"')
+    return " ".join(html[start : html.index("</dd>", start)].split())
 
 
 def test_the_reported_view_lists_only_the_moderators_sections(courts_desk, trials, culture):

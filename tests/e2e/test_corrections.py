@@ -45,3 +45,24 @@ def test_a_senior_editor_publishes_a_correction_and_a_reader_sees_it(
     reader.get_by_role("link", name="Corrections and updates").first.click()
     expect(reader).to_have_url(re.compile("#notes$"))
     reader.context.close()
+
+
+def test_the_notes_admin_pages_have_no_wcag_22_aa_violations(
+    page, live_server, login, senior_editor, transactional_db, axe_violations
+):
+    article = ArticleFactory(slug="ferry-landing", title="The ferry landing reopens")
+    note = ArticleNote(article=article, body=WORDING)
+    note.propose(by=senior_editor)
+    note.publish(by=senior_editor)
+    note.body = WORDING + " The ferry runs hourly."
+    note.amend()
+    login(page, "sam")
+    for path in (
+        "/admin/articles/articlenote/",
+        "/admin/articles/articlenote/add/",
+        f"/admin/articles/articlenote/{note.pk}/change/",
+        f"/admin/articles/articlenote/{note.pk}/history/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator("#content")).to_be_visible()
+        assert axe_violations(page) == [], path
