@@ -1,5 +1,7 @@
 -- Comment POSTs for wrk. Each request has its own body text, e-mail address and client
--- address (X-Forwarded-For; the app trusts one proxy), so none is a duplicate or a flood.
+-- address (X-Forwarded-For; the app trusts one proxy), so none is a duplicate or a flood. The
+-- addresses are IPv6, in a block of their own for each wrk run (BENCH_NET): the form's signed
+-- timestamp is shared by every run, and the app takes one comment per form from an address.
 -- The harness passes the form's signed timestamp, the page's origin and a CSRF token in the
 -- environment; the same token goes in the cookie and the form, as a browser would send them.
 
@@ -8,6 +10,7 @@ local origin = os.getenv("BENCH_ORIGIN")
 local csrf = os.getenv("BENCH_CSRF")
 local run = os.getenv("BENCH_RUN")
 local domain = os.getenv("BENCH_DOMAIN")
+local net = tonumber(os.getenv("BENCH_NET") or "0")
 
 local phrases = {
   "the ferry timetable finally makes sense",
@@ -50,7 +53,7 @@ function request()
     ["Origin"] = origin,
     ["Sec-Fetch-Site"] = "same-origin",
     ["Cookie"] = "csrftoken=" .. csrf,
-    ["X-Forwarded-For"] = "10." .. thread_number .. "." .. (math.floor(sent / 256) % 256) .. "." .. (sent % 256),
+    ["X-Forwarded-For"] = string.format("fd00:%x:%x::%x", net, thread_number, sent),
   }
   return wrk.format("POST", nil, headers, table.concat(fields, "&"))
 end

@@ -283,7 +283,9 @@ def measure_posts(run, services, scenario, env, url, port):
     for connections in scenario.connections:
         wrk_env["BENCH_RUN"] = f"{int(time.time())}c{connections}"
         fresh_app(services, env, port)
-        load.warm_up_posts(url, POST_SCRIPT, {**wrk_env, "BENCH_RUN": f"{wrk_env['BENCH_RUN']}w"})
+        warm_up = {**wrk_env, "BENCH_RUN": f"{wrk_env['BENCH_RUN']}w", "BENCH_NET": next_net()}
+        load.warm_up_posts(url, POST_SCRIPT, warm_up)
+        wrk_env["BENCH_NET"] = next_net()  # addresses no earlier run used (one post per form each)
         result = load.run_wrk(scenario.label, url, connections, run.duration, POST_SCRIPT, wrk_env)
         outcome = posted(services, env, run.work)
         result.notes.append(f"posts by status {outcome.get('by_status')}, "
@@ -292,6 +294,14 @@ def measure_posts(run, services, scenario, env, url, port):
         say(f"  {scenario.label}, c={connections}: {result.requests_per_s:,.0f} posts/s, "
             f"p50 {result.p50_ms} ms, p99 {result.p99_ms} ms, {result.errors} errors; "
             f"{'; '.join(result.notes)}")  # fmt: skip
+
+
+_nets = iter(range(1, 0xFFFF))
+
+
+def next_net():
+    """A block of client addresses of its own for the next wrk run of posts."""
+    return str(next(_nets))
 
 
 def posted(services, env, work):
