@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied
@@ -33,6 +35,12 @@ from articles.views import bad_request
 admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom admin")
 admin.site.index_title = _("Newsroom desk")
+
+
+# Django's own lists of users and groups answer unusable filters and searches as ours do.
+for model, model_admin in ((User, auth_admin.UserAdmin), (Group, auth_admin.GroupAdmin)):
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (CheckedListAdmin, model_admin), {}))
 
 
 @admin.register(Author)
@@ -402,7 +410,7 @@ def _as_pk(object_id):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(CheckedListAdmin, admin.ModelAdmin):
     """What each WordPress import did: read-only, written by ``manage.py import_wordpress``."""
 
     list_display = ["source", "started_at", "status", "wxr_version", "summary"]

@@ -5,6 +5,10 @@ Python, sends staff to a "database error" page; one that only fails in the datab
 is no IP address, for PostgreSQL's ``inet``) or while the SQL is written (a year no date can
 have) gave a 500. Here each equality filter's value is checked by its field first, the SQL is
 written before the list is shown, and any filter that cannot be used gets a 400 naming it.
+
+A search, or a filter matching text (``body__contains``), longer than ``MAX_SEARCH_LENGTH``
+is refused the same way: no one searches for a page of text, and SQLite cannot run a LIKE
+pattern past 50,000 bytes (it answered with an error, which the outage middleware made a 503).
 """
 
 import functools
@@ -25,6 +29,10 @@ from articles.views import bad_request
 # Lookups comparing the field with a value it could hold (the admin's own links use "exact");
 # the others (contains, isnull, year...) are checked by Django or compare text.
 COMPARISONS = {"exact", "iexact", "in", "gt", "gte", "lt", "lte"}
+TEXT_MATCHES = {"contains", "icontains", "startswith", "istartswith", "endswith", "iendswith",
+                "regex", "iregex"}  # fmt: skip
+MAX_SEARCH_LENGTH = 500
+TOO_LONG = _("a search or text filter of more than %(limit)s characters.")
 UNUSABLE = _("The list cannot be shown with these filters: %(reason)s")
 NO_SUCH_LIST = _("the filters, ordering or page asked for do not fit this list.")
 
@@ -45,6 +53,8 @@ class CheckedChangeList(ChangeList):
         return filters
 
     def get_queryset(self, request, exclude_parameters=None):
+        if len(self.query) > MAX_SEARCH_LENGTH:
+            raise IncorrectLookupParameters(TOO_LONG % {"limit": MAX_SEARCH_LENGTH})
         queryset = super().get_queryset(request, exclude_parameters)
         try:
             queryset.query.get_compiler(queryset.db).as_sql()
@@ -58,9 +68,12 @@ class CheckedChangeList(ChangeList):
 def check_value(model, key, values):
     """Raise IncorrectLookupParameters when a value is none the field could hold."""
     field, lookup = field_and_lookup(model, key)
+    values = list(chain.from_iterable(v if isinstance(v, list) else [v] for v in values))
+    if lookup in TEXT_MATCHES and any(len(str(value)) > MAX_SEARCH_LENGTH for value in values):
+        raise IncorrectLookupParameters(TOO_LONG % {"limit": MAX_SEARCH_LENGTH})
     if lookup not in COMPARISONS or not isinstance(field, Field):
         return  # a reverse relation (e.g. a hidden "+" one) holds no value to check
-    for value in chain.from_iterable(v if isinstance(v, list) else [v] for v in values):
+    for value in values:
         try:
             field.run_validators(field.to_python(value))
         except ValidationError as error:
