@@ -63,8 +63,10 @@ def take_comment(request, form, ip):
     outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
     wants_mail = form.cleaned_data.get("follow")
     with transaction.atomic():
-        comment = save_comment(request, form, ip, submitted_at)
-        verdicts.decide(comment, outcome)
+        comment = new_comment(request, form, ip, submitted_at)
+        with comment.recording_together():  # saved with its verdict: one INSERT, one for events
+            comment.record(CommentEvent.Kind.SUBMITTED, by=comment.user, ip=comment.ip)
+            verdicts.decide(comment, outcome)
         if wants_mail and not comment.follow and not comment.is_spam():
             # Consent is per comment: anyone can type an address, so unless this browser
             # confirmed it before, its owner says yes from the e-mail (the rules' spam: none).
@@ -109,7 +111,8 @@ def comment_url(comment):
     return f"{comment.article.get_absolute_url()}?{PAGE_PARAM}={number}#comment-{comment.pk}"
 
 
-def save_comment(request, form, ip, submitted_at):
+def new_comment(request, form, ip, submitted_at):
+    """The comment as posted, not yet saved."""
     comment = form.save(commit=False)
     comment.submitted_at = submitted_at
     comment.ip = ip or None
@@ -118,8 +121,6 @@ def save_comment(request, form, ip, submitted_at):
     comment.user = request.user if request.user.is_authenticated else None
     comment.by_staff = form.staff is not None
     comment.follow = comment.follow and proves_address(request, comment.email)
-    comment.save()
-    comment.record(CommentEvent.Kind.SUBMITTED, by=comment.user, ip=comment.ip)
     return comment
 
 

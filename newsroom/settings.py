@@ -123,6 +123,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CACHE_URL, else REDIS_URL (a Redis server as the cache), else local memory.
 _cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 CACHES = {"default": env.cache_url_config(_cache_url or "locmemcache://newsroom")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "newsroom.cache.RedisCache"  # one client per pool
 # Set to the release (e.g. the commit) when deploying: pages and fragments rendered by the
 # previous release's templates are then never served again.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")

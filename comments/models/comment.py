@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 
 from django.conf import settings
@@ -358,7 +359,10 @@ class Comment(models.Model):
 
     def _store_reason_rows(self, stored):
         """Bring the reason rows in step with ``reasons``; ``stored`` is None when unknown."""
-        if "reasons" in self.get_deferred_fields() or stored == self.reasons:
+        if "reasons" in self.get_deferred_fields():
+            return
+        if stored == self.reasons:
+            self._stored_reasons = list(self.reasons)  # known now: the next save compares
             return
         wanted = set(self.reasons)
         if stored is None or set(stored) - wanted:
@@ -655,7 +659,7 @@ class Comment(models.Model):
         return report
 
     def _set_status(self, status, kind, by, **data):
-        previous = self.status if self.pk else None
+        previous = self.status  # a new comment's verdict: it was pending until now
         self.status = status
         self.status_changed_at = timezone.now()
         if status != self.Status.APPROVED and self.featured_at is not None:
@@ -749,7 +753,26 @@ class Comment(models.Model):
         self.record(CommentEvent.Kind.NOTIFIED, recipients=len(recipients), **more)
 
     def record(self, kind, by=None, **data):
-        return CommentEvent.objects.create(comment=self, kind=kind, actor=by, data=data)
+        event = CommentEvent(comment=self, kind=kind, actor=by, data=data)
+        together = getattr(self, "_recorded_together", None)
+        if together is None:
+            event.save()
+        else:
+            together.append(event)
+        return event
+
+    @contextlib.contextmanager
+    def recording_together(self):
+        """The events recorded inside are written in one INSERT as the block ends (a posting's
+        submission, rule matches and verdict), once the comment itself is saved."""
+        self._recorded_together = []
+        try:
+            yield
+            if self.pk is None:
+                self.save()
+            CommentEvent.objects.bulk_create(self._recorded_together)
+        finally:
+            self._recorded_together = None
 
     # Presentation.
     @property

@@ -5,6 +5,7 @@ the PostgreSQL pass (CI sets REDIS_URL).
 """
 
 import datetime
+import os
 import re
 
 import pytest
@@ -46,10 +47,22 @@ def queries(client, url, **headers):
 
 
 def test_the_cache_is_redis_when_redis_url_is_set(settings):
-    import os
 
     backend = type(caches["default"]).__name__
     assert backend == ("RedisCache" if os.environ.get("REDIS_URL") else "LocMemCache")
+
+
+@pytest.mark.skipif("not os.environ.get('REDIS_URL')", reason="needs Redis (REDIS_URL)")
+def test_redis_cache_operations_share_one_client_per_connection_pool():
+    cache = caches["default"]
+    client = cache._cache.get_client(write=True)
+
+    cache.set("pooled-client-check", 1, 30)
+    cache.incr("pooled-client-check")
+    assert cache.get("pooled-client-check") == 2
+    assert cache._cache.get_client(write=True) is client
+    assert cache._cache.get_client() is client  # one server: reads share the pool and client
+    cache.delete("pooled-client-check")
 
 
 @pytest.mark.parametrize("url", READER_PAGES)

@@ -435,3 +435,22 @@ def test_a_comment_of_lists_nested_thousands_deep_is_stored_with_its_text(post, 
     assert response.status_code == 302
     assert response.comment.body == body
     assert "1. 1. 1. 1. deep" in response.comment.body_html
+
+
+def test_a_posting_writes_the_comment_once_with_its_verdict_and_its_events_together(
+    post, article, fake_akismet, dummy_tasks, django_assert_num_queries
+):
+    # The article; the duplicate, flood and first-time checks and the rules; a savepoint and
+    # its release around the comment with its verdict, its reason rows and its three events;
+    # where the comment shows on the page; then this test's own look-up of the comment. (The
+    # dummy task backend queues the spam check without a query.)
+    with django_assert_num_queries(12) as captured:
+        comment = post(article).comment
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+
+    assert comment.is_pending() and comment.is_awaiting_spam_check()
+    assert statements.count("INSERT") == 3
+    assert "UPDATE" not in statements and "DELETE" not in statements
+    kinds = list(comment.events.values_list("kind", flat=True))
+    assert kinds == ["submitted", "rule_matched", "held"]
+    assert sorted(comment.reason_rows.values_list("reason", flat=True)) == sorted(comment.reasons)
