@@ -31,7 +31,8 @@ COMMENTS_SQL = """
 INSERT INTO comments_comment (
     article_id, name, email, url, body, body_html, status, is_blatant, reasons, akismet,
     akismet_payload, ip, user_agent, referrer, submitted_at, checked_at, spam_check_attempts,
-    next_check_at, status_changed_at, legal_hold, akismet_feedback, akismet_told
+    next_check_at, status_changed_at, legal_hold, akismet_feedback, akismet_told, by_staff,
+    removal_reason, follow, kind
 )
 SELECT
     (%(articles)s::bigint[])[1 + g %% cardinality(%(articles)s::bigint[])],
@@ -81,7 +82,11 @@ SELECT
     submitted + interval '1 hour',
     false,
     '',
-    ''
+    '',
+    false,
+    '',
+    false,
+    'comment'
 FROM (
     SELECT
         g,
