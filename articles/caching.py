@@ -147,12 +147,17 @@ def is_shareable_request(request):
     )
 
 
-def share(response, generations):
-    """Mark ``response`` as the same for every reader: cache headers, tags and a validator."""
+def share(response, generations, until=None):
+    """Mark ``response`` as the same for every reader: cache headers, tags and a validator.
+
+    It is kept for PAGE_CACHE_SECONDS at most, and not past the next scheduled publish time nor
+    ``until`` (a timestamp when what it shows changes by itself, e.g. comments closing).
+    """
     if not getattr(response, "is_rendered", True):
         response.render()
     now = time.time()
-    valid_until = min(now + settings.PAGE_CACHE_SECONDS, generations.get(LIVE) or math.inf)
+    ends = [now + settings.PAGE_CACHE_SECONDS, generations.get(LIVE) or math.inf]
+    valid_until = min(*ends, until or math.inf)
     patch_cache_control(
         response,
         public=True,
@@ -182,12 +187,19 @@ class SharedCacheMixin:
 
     def dispatch(self, request, *args, **kwargs):
         self.cache_generations = generations([SITE])
+        self.shared_until = None
         response = super().dispatch(request, *args, **kwargs)
         if response.status_code != 200:
             return response
         if is_shareable_request(request):
-            return share(response, self.cache_generations)
+            return share(response, self.cache_generations, self.shared_until)
         return keep_private(response)
+
+    def changes_at(self, moment):
+        """What the page shows changes by itself at ``moment`` (a timestamp; None: never):
+        no shared cache keeps it past then."""
+        if moment is not None:
+            self.shared_until = min(moment, self.shared_until or math.inf)
 
     def depends_on(self, *tags):
         self.cache_generations |= generations(tags)

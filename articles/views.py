@@ -82,15 +82,20 @@ def page_parts(request, article, depends_on, **given):
 
     Each part is called as ``part(request, article, depends_on, **given)`` and returns context;
     ``depends_on(*tags)`` names the cache tags its content shows and returns their generations.
-    Two keys are read here: ``news_article``, properties added to the page's NewsArticle
-    JSON-LD, and ``page_feeds``, feeds (``type``, ``title``, ``url``) linked from its head.
+    Three keys are read here: ``news_article``, properties added to the page's NewsArticle
+    JSON-LD; ``page_feeds``, feeds (``type``, ``title``, ``url``) linked from its head; and
+    ``changes_at``, a timestamp when what the part shows changes by itself (comments closing),
+    past which no shared cache may keep the page (the earliest of the parts' is kept).
     """
-    context = {"news_article": {}, "page_feeds": []}
+    context = {"news_article": {}, "page_feeds": [], "changes_at": None}
     for path in settings.ARTICLE_PAGE_PARTS:
         part = import_string(path)(request, article, depends_on, **given)
         news_article = context["news_article"] | part.pop("news_article", {})
         page_feeds = context["page_feeds"] + part.pop("page_feeds", [])
-        context |= part | {"news_article": news_article, "page_feeds": page_feeds}
+        moments = [m for m in (context["changes_at"], part.pop("changes_at", None)) if m]
+        changes_at = min(moments) if moments else None
+        context |= part | {"news_article": news_article, "page_feeds": page_feeds,
+                           "changes_at": changes_at}  # fmt: skip
     return context
 
 
@@ -118,6 +123,7 @@ def article_page(request, article, status, **given):
     parts = page_parts(
         request, article, lambda *tags: caching.generations([caching.SITE, *tags]), **given
     )
+    parts.pop("changes_at")  # shown back to one reader: never shared
     context = {"article": article, **published_page(own, parts)}
     return render(request, "articles/article_detail.html", context, status=status)
 
@@ -172,6 +178,7 @@ class ArticleDetailView(caching.SharedCacheMixin, DetailView):
         article = self.object
         own = shared_article_context(article, self.cache_generations)
         parts = page_parts(self.request, article, self.depends_on)
+        self.changes_at(parts.pop("changes_at"))
         return super().get_context_data(**published_page(own, parts), **kwargs)
 
 

@@ -21,9 +21,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from articles import caching
-from comments import cookies, rules, spam, structured_data
+from comments import cookies, spam, structured_data
 from comments.forms import CommentForm
 from comments.models import Comment
+from comments.policy import effective_policy
 
 SHOWN_FIELDS = ["id", "article_id", "parent_id", "name", "url", "body_html", "status",
                 "submitted_at", "status_changed_at", "by_staff", "featured_at",
@@ -40,7 +41,9 @@ def comment_area(request, article, depends_on, comment_form=None):
     personal = not caching.is_shareable_request(request)
     own, editable = own_comments(request, article) if personal else ([], set())
     page_number = _number(request.GET.get(PAGE_PARAM))
-    is_open = rules.comments_open(article)
+    policy = effective_policy(article)
+    is_open = policy.is_open(article)
+    closes_at = policy.closes_at(article) if is_open else None
     if own or editable:
         shown = render_threads(article, page_number, is_open, extra=own, editable=editable)
     else:
@@ -54,6 +57,8 @@ def comment_area(request, article, depends_on, comment_form=None):
     return {
         "news_article": shown["news_article"],
         "page_feeds": article_feeds(article),
+        # The form goes when comments close: no shared cache keeps the page past then.
+        "changes_at": closes_at.timestamp() if closes_at else None,
         "comment_area": {
             "threads": shown["threads"],
             "is_open": is_open,

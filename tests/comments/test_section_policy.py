@@ -312,3 +312,34 @@ def test_existing_open_articles_follow_their_section_after_the_migration():
     migration.follow_sections(apps, None)
 
     assert Article.objects.get(pk=article.pk).comment_policy == Mode.SECTION
+
+
+def test_a_cached_article_page_is_not_kept_past_the_moment_its_comments_close(
+    client, courts, settings
+):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = None
+    settings.PAGE_CACHE_SECONDS = 300
+    courts.comments_close_after_days = 7
+    courts.save()
+    closes = timezone.now() + datetime.timedelta(seconds=100)
+    article = ArticleFactory(section=courts, published_at=closes - datetime.timedelta(days=7))
+    url = article.get_absolute_url()
+
+    first = client.get(url)
+    assert "Leave a Comment" in first.content.decode()
+    assert "s-maxage=99" in first["Cache-Control"] or "s-maxage=100" in first["Cache-Control"]
+    assert client.get(url)["ETag"] == first["ETag"]  # from the page cache meanwhile
+
+    with time_machine.travel(closes + datetime.timedelta(seconds=1)):
+        after = client.get(url)
+    assert "Comments are closed" in after.content.decode()
+    assert "Leave a Comment" not in after.content.decode()
+
+
+def test_an_article_that_never_closes_keeps_the_usual_shared_lifetime(client, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = None
+    settings.PAGE_CACHE_SECONDS = 300
+
+    response = client.get(ArticleFactory().get_absolute_url())
+
+    assert "s-maxage=300" in response["Cache-Control"]
