@@ -102,7 +102,7 @@ def main():
         "--database-url", help=f"default: $DATABASE_URL or {queue_data.DEFAULT_URL}"
     )
     args = parser.parse_args()
-    queue_data.setup(args.database_url)
+    queue_data.setup(args.database_url, fresh=bool(args.build))
     if args.build:
         queue_data.build(args.build)
     rows = measure(args.runs)

@@ -139,7 +139,7 @@ def build(comments=1_000_000, articles=ARTICLES, seed=0.42):
 
     PostgreSQL only. Returns the moderator's username (password ``PASSWORD``) for the benchmark.
     """
-    from django.db import connection
+    from django.db import connection, transaction
 
     if connection.vendor != "postgresql":
         raise SystemExit("The queue benchmark data needs PostgreSQL (generate_series).")
@@ -148,7 +148,9 @@ def build(comments=1_000_000, articles=ARTICLES, seed=0.42):
         # Before the articles: deleting them through the ORM would collect every comment.
         cursor.execute("TRUNCATE comments_comment CASCADE")
     article_ids = _replace_articles(articles)
-    with connection.cursor() as cursor:
+    # One transaction up to the indexes: a failure rolls back their dropping too (a failed
+    # insert once left the table with no index but its primary key, for every later run).
+    with transaction.atomic(), connection.cursor() as cursor:
         # Millions of rows and their indexes take longer than a web request's statement timeout.
         cursor.execute("SET statement_timeout = 0")
         cursor.execute("SET maintenance_work_mem = '256MB'")
@@ -163,8 +165,10 @@ def build(comments=1_000_000, articles=ARTICLES, seed=0.42):
             cursor.execute(REPORTED_SQL)
         if "comments_commentreason" in tables:
             cursor.execute(REASON_ROWS_SQL)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no index is built with checks pending
         for definition in itertools.chain(*indexes):
             cursor.execute(definition)
+    with connection.cursor() as cursor:  # VACUUM runs outside a transaction
         for table in [*tables, "articles_article"]:
             cursor.execute(f"VACUUM ANALYZE {table}")
     return _moderator().username
@@ -232,13 +236,14 @@ def _has_column(cursor, table, name):
     return name in {column.name for column in columns}
 
 
-def setup(database_url=None):
-    """Point Django at the benchmark database (created when missing) and migrate it."""
+def setup(database_url=None, fresh=False):
+    """Point Django at the benchmark database (created when missing; dropped first when
+    ``fresh``, so the migrations make every index afresh) and migrate it."""
     url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_URL
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    _create_database(url)
+    _create_database(url, fresh)
 
     import django
     from django.core.management import call_command
@@ -247,7 +252,7 @@ def setup(database_url=None):
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def _create_database(url):
+def _create_database(url, fresh=False):
     import psycopg
     from psycopg import sql
 
@@ -255,6 +260,10 @@ def _create_database(url):
     _refuse_unless_bench(name)
     server = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(server, autocommit=True) as conn:
+        if fresh:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
