@@ -156,8 +156,8 @@ def share(response, generations, until=None):
     if not getattr(response, "is_rendered", True):
         response.render()
     now = time.time()
-    ends = [now + settings.PAGE_CACHE_SECONDS, generations.get(LIVE) or math.inf]
-    valid_until = min(*ends, until or math.inf)
+    next_publish = generations.get(LIVE) or math.inf
+    valid_until = min(now + settings.PAGE_CACHE_SECONDS, next_publish, until or math.inf)
     patch_cache_control(
         response,
         public=True,

@@ -19,7 +19,8 @@ def site(request):
 
 
 def navigation():
-    return caching.fragment("navigation", caching.generations([caching.SITE]), top_sections)
+    # Named anew with ``url``: entries cached by code without it are never read.
+    return caching.fragment("navigation|urls", caching.generations([caching.SITE]), top_sections)
 
 
 def top_sections():

@@ -92,8 +92,8 @@ def page_parts(request, article, depends_on, **given):
         part = import_string(path)(request, article, depends_on, **given)
         news_article = context["news_article"] | part.pop("news_article", {})
         page_feeds = context["page_feeds"] + part.pop("page_feeds", [])
-        moments = [m for m in (context["changes_at"], part.pop("changes_at", None)) if m]
-        changes_at = min(moments) if moments else None
+        moments = (context["changes_at"], part.pop("changes_at", None))
+        changes_at = min((moment for moment in moments if moment), default=None)
         context |= part | {"news_article": news_article, "page_feeds": page_feeds,
                            "changes_at": changes_at}  # fmt: skip
     return context

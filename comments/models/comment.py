@@ -764,7 +764,8 @@ class Comment(models.Model):
     @contextlib.contextmanager
     def recording_together(self):
         """The events recorded inside are written in one INSERT as the block ends (a posting's
-        submission, rule matches and verdict), once the comment itself is saved."""
+        submission, rule matches and verdict), once the comment itself is saved. Inside, the
+        events ``record`` returns have no pk yet (nothing inside may need one)."""
         self._recorded_together = []
         try:
             yield

@@ -441,3 +441,11 @@ def test_the_lead_story_is_not_repeated_in_its_sections_row(client):
     news_block = page[page.index('id="section-news-heading"') :]
     assert "The lead story" not in news_block
     assert [f"News {n}<" in news_block for n in range(5)] == [True] * 4 + [False]
+
+
+def test_navigation_marks_the_section_being_read(client):
+    SectionFactory(name="Sport Pages", slug="sport")
+    SectionFactory(name="Arts Pages", slug="arts")
+    nav = html(client.get("/section/sport/")).split('class="site-nav"')[1].split("</nav>")[0]
+    assert '<a href="/section/sport/" aria-current="page">Sport Pages</a>' in nav
+    assert '<a href="/section/arts/">Arts Pages</a>' in nav
