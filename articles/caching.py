@@ -78,11 +78,15 @@ def invalidate_now(tags):
 
 
 def _bump(tags):
-    for tag in tags:
-        try:
-            cache.incr(_gen_key(tag))
-        except ValueError:  # never read yet, or evicted
-            cache.set(_gen_key(tag), time.time_ns(), timeout=None)
+    keys = [_gen_key(tag) for tag in tags]
+    if hasattr(cache, "incr_or_start_many"):  # Redis (newsroom/cache.py): one round trip
+        cache.incr_or_start_many(keys, time.time_ns())
+    else:
+        for key in keys:
+            try:
+                cache.incr(key)
+            except ValueError:  # never read yet, or evicted
+                cache.set(key, time.time_ns(), timeout=None)
     if SITE in tags:
         _note_next_publish()  # an article may have been scheduled, published or moved
 

@@ -79,8 +79,14 @@ def scenarios():
         ),
         "home_warm": Scenario("home, page cache off", "/"),
         "article_cold": Scenario("article, cold (no cache at all)", f"/articles/{DEMO_SLUG}/"),
-        "post_off": Scenario("comment POST, Akismet off", "/comments/post/{pk}/"),
-        "post_slow": Scenario("comment POST, Akismet answering in 100 ms", "/comments/post/{pk}/"),
+        # c=1 too: one poster's own wait, with nobody queued ahead (at c=8 on two workers the
+        # p50 is mostly the queue: about 8 / the rate).
+        "post_off": Scenario(
+            "comment POST, Akismet off", "/comments/post/{pk}/", [1, *CONNECTIONS]
+        ),
+        "post_slow": Scenario(
+            "comment POST, Akismet answering in 100 ms", "/comments/post/{pk}/", [1, *CONNECTIONS]
+        ),
     }
 
 

@@ -17,11 +17,10 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from articles import caching
-from comments import cookies, spam, structured_data
+from comments import cookies, listing, spam, structured_data
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.policy import effective_policy
@@ -30,7 +29,6 @@ SHOWN_FIELDS = ["id", "article_id", "parent_id", "name", "url", "body_html", "st
                 "submitted_at", "status_changed_at", "by_staff", "featured_at",
                 "edited_at", "kind"]  # fmt: skip
 PAGE_PARAM = "cpage"
-SHOWN_TIME_FORMAT = "j F Y, H:i"  # the format of templates/articles/article_detail.html
 REPLY_PARAM = "replyto"
 
 
@@ -118,19 +116,21 @@ def render_threads(article, page_number, is_open, extra=(), editable=frozenset()
     ``extra`` are the reader's own held comments, shown among the others; ``editable`` the ids
     of their own comments they may still edit, which get an "Edit" link.
     """
-    approved = list(Comment.objects.approved().for_article(article).only(*SHOWN_FIELDS))
+    rows = Comment.objects.approved().for_article(article).values(*SHOWN_FIELDS)
+    approved = [ShownComment(row) for row in rows]
     roots = threads([*approved, *extra], settings.COMMENTS_THREAD_DEPTH)
     page = comment_page(roots, page_number)
     shown = flattened(page.object_list)
-    label_for_print(shown, page.number, editable)
-    picks = featured(approved, roots, page.number)
+    page_part = f"{PAGE_PARAM}={page.number}&" if page.number > 1 else ""
+    labels = listing.Labels.for_page(f"?{page_part}{REPLY_PARAM}=")
+    picks = featured(approved, roots, page.number, labels.clock)
     html = render_to_string(
         "comments/_threads.html",
         {
             "article": article,
             "count": len(approved),
             "page": page,
-            "comments": shown,
+            "comments": listing.comment_list(shown, labels, is_open, editable),
             "picks": picks,
             "page_param": PAGE_PARAM,
             "reply_param": REPLY_PARAM,
@@ -142,11 +142,34 @@ def render_threads(article, page_number, is_open, extra=(), editable=frozenset()
     return {"threads": html, "news_article": discussion}
 
 
+class ShownComment:
+    """An approved comment as the page shows it: ``SHOWN_FIELDS`` read as values, with the
+    model's predicates the page uses. A page prints hundreds, and building model instances
+    took about 9 ms for 200 of them, values under 4. (The reader's own held comments, shown
+    among them, are model instances: both answer the same.)"""
+
+    def __init__(self, row):
+        self.__dict__ = row
+        self.pk = row["id"]
+
+    def is_approved(self):
+        return self.status == Comment.Status.APPROVED
+
+    def is_pending(self):
+        return self.status == Comment.Status.PENDING
+
+    def is_featured(self):
+        return self.is_approved() and self.featured_at is not None
+
+    def get_kind_display(self):
+        return Comment.Kind(self.kind).label
+
+
 def page_query(number):
     return f"?{PAGE_PARAM}={number}" if number > 1 else ""
 
 
-def featured(approved, roots, page_number):
+def featured(approved, roots, page_number, clock):
     """The Editors' picks, newest pick first, each with ``.thread_url``: where it stands in its
     thread, on this page or another."""
     picks = sorted((c for c in approved if c.is_featured()), key=lambda c: c.featured_at)[::-1]
@@ -160,7 +183,8 @@ def featured(approved, roots, page_number):
         number = page_of.get(pick.pk, page_number)
         elsewhere = f"?{PAGE_PARAM}={number}" if number != page_number else ""
         pick.thread_url = f"{elsewhere}#comment-{pick.pk}"
-        label_time(pick)
+        pick.iso_time = listing.iso_time(pick.submitted_at)
+        pick.shown_time = clock.shown(pick.submitted_at)
     return picks
 
 
@@ -185,40 +209,6 @@ def _flatten(comments, shown):
         if comment.thread:
             _flatten(comment.thread, shown)
             shown[-1].closing += "</ol></li>"
-
-
-def label_for_print(comments, page_number, editable=frozenset()):
-    """What the template prints for each comment shown, prepared once here: a long thread
-    prints hundreds of them, and per-comment tags (url, blocktranslate, date) add up.
-
-    Only approved comments get reply and report links (a reader's own held one has none);
-    only the reader's own ``editable`` ones an edit link.
-    """
-    report_url = reverse("comments:report", args=[0])[: -len("0/")]
-    edit_url = reverse("comments:edit", args=[0])[: -len("0/edit/")]
-    page = f"{PAGE_PARAM}={page_number}&" if page_number > 1 else ""
-    for comment in comments:
-        if comment.is_approved():
-            comment.report_url = f"{report_url}{comment.pk}/"
-            comment.reply_url = f"?{page}{REPLY_PARAM}={comment.pk}#respond"
-        label_time(comment)
-        # Always set: a missing attribute costs the template a failed lookup (a dir() of the
-        # comment and an exception), 4 ms for a page of 150 comments.
-        comment.edit_url = f"{edit_url}{comment.pk}/edit/" if comment.pk in editable else ""
-        if comment.edited_at:
-            comment.edited_iso = comment.edited_at.strftime("%Y-%m-%dT%H:%M:%S%z")
-            comment.edited_time = formats.date_format(
-                timezone.localtime(comment.edited_at), SHOWN_TIME_FORMAT
-            )
-        comment.reply_label = _("Reply to %(name)s") % {"name": comment.name}
-        comment.report_label = _("Report the comment by %(name)s") % {"name": comment.name}
-
-
-def label_time(comment):
-    comment.iso_time = comment.submitted_at.strftime("%Y-%m-%dT%H:%M:%S%z")
-    comment.shown_time = formats.date_format(  # as the article's own dates are shown
-        timezone.localtime(comment.submitted_at), SHOWN_TIME_FORMAT
-    )
 
 
 def own_comments(request, article):

@@ -72,7 +72,9 @@ def apply_result(comment, result):
             result.error, result.payload, retry_delay(comment.spam_check_attempts + 1)
         )
         return
-    comment.record_spam_check(result.verdict, result.payload)
+    # Saved by the status verb that follows, each of which saves: a new comment is written in
+    # one INSERT with its verdict, not an INSERT and an UPDATE.
+    comment.record_spam_check(result.verdict, result.payload, save=False)
     if _marked_spam(comment, result):
         return
     if comment.reasons:

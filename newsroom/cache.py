@@ -28,3 +28,15 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
+
+    def incr_or_start_many(self, keys, start, version=None):
+        """Add one to each of ``keys``, setting any that is missing to ``start`` first: the
+        generations a change bumps, in one round trip rather than two per key (Django's
+        ``incr`` asks whether the key exists, then adds)."""
+        client = self._cache.get_client(write=True)
+        with client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                key = self.make_and_validate_key(key, version=version)
+                pipe.set(key, start, nx=True)
+                pipe.incr(key)
+            pipe.execute()

@@ -706,10 +706,11 @@ class Comment(models.Model):
     def add_reasons(self, *reasons):
         self.reasons = [*self.reasons, *(str(r) for r in reasons if r not in self.reasons)]
 
-    def record_spam_check(self, verdict, payload):
+    def record_spam_check(self, verdict, payload, save=True):
         """Store Akismet's answer and the exact data that was sent; "disabled" when it is off.
 
         With Akismet off no check happened: no check time, and nothing in the audit trail.
+        ``save=False``: the caller saves the comment next (with the status the answer leads to).
         """
         self.akismet = verdict
         self.akismet_payload = payload
@@ -718,7 +719,8 @@ class Comment(models.Model):
         checked = verdict != self.Akismet.DISABLED
         if checked:
             self.checked_at = timezone.now()
-        self.save()
+        if save:
+            self.save()
         if checked:
             self.record(CommentEvent.Kind.SPAM_CHECKED, verdict=str(verdict))
 

@@ -352,3 +352,39 @@ def test_comments_show_their_time_in_the_articles_date_format(client, article, s
 
     assert ">1 June 2026, 08:00</time>" in html  # the article's own date
     assert ">3 June 2026, 09:05</time>" in html
+
+
+def test_what_commenters_wrote_is_escaped_in_every_part_of_their_comment(client, article):
+    comment = add(article, name='Ann "<b>" O\'Neil', url='https://x.example/?a=1&b="2"')
+
+    html = client.get(URL).content.decode()
+
+    name = "Ann &quot;&lt;b&gt;&quot; O&#x27;Neil"
+    assert (
+        f'<a href="https://x.example/?a=1&amp;b=&quot;2&quot;" rel="nofollow ugc">{name}</a>'
+        in html
+    )
+    assert f'aria-label="Reply to {name}">Reply</a>' in html
+    assert (
+        f'<a href="/comments/report/{comment.pk}/" aria-label="Report the comment by {name}">'
+        in html
+    )
+    assert '<b>"' not in html
+
+
+def test_reply_links_on_a_later_page_keep_the_page_and_held_comments_have_none(
+    client, post, article, settings
+):
+    settings.COMMENTS_PAGE_SIZE = 1
+    add(article, minutes=1)
+    later = add(article, minutes=2, status="approved")
+    held = post(article, body="Mine, held.", email="new@example.net").comment
+
+    html = client.get(f"{URL}?cpage=2").content.decode()
+    assert f'href="?cpage=2&amp;replyto={later.pk}#respond"' in html
+
+    html = client.get(f"{URL}?cpage=3").content.decode()  # the held one, its author's own
+    assert held.is_pending()
+    item = html.split(f'<li id="comment-{held.pk}"')[1].split("</li>")[0]
+    assert "comment-pending" in item and "awaiting moderation" in item
+    assert "replyto" not in item and "/report/" not in item

@@ -7,6 +7,7 @@ the PostgreSQL pass (CI sets REDIS_URL).
 import datetime
 import os
 import re
+import time
 
 import pytest
 from django.core.cache import caches
@@ -14,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from articles import caching
 from articles.models import Author, Section
 from comments import retention
 from comments.models import Comment
@@ -63,6 +65,21 @@ def test_redis_cache_operations_share_one_client_per_connection_pool():
     assert cache._cache.get_client(write=True) is client
     assert cache._cache.get_client() is client  # one server: reads share the pool and client
     cache.delete("pooled-client-check")
+
+
+def test_a_change_moves_each_tag_on_one_generation_and_starts_a_lost_one_from_the_clock():
+    cache = caches["default"]
+    kept, lost = caching._gen_key("bump-check-kept"), caching._gen_key("bump-check-lost")
+    cache.set(kept, 41, None)
+    cache.delete(lost)
+    before = time.time_ns()
+
+    caching._bump(["bump-check-kept", "bump-check-lost"])
+
+    assert cache.get(kept) == 42
+    # Never 1: a generation lost to eviction must not meet entries cached under an old one.
+    assert cache.get(lost) >= before
+    cache.delete_many([kept, lost])
 
 
 @pytest.mark.parametrize("url", READER_PAGES)

@@ -454,3 +454,19 @@ def test_a_posting_writes_the_comment_once_with_its_verdict_and_its_events_toget
     kinds = list(comment.events.values_list("kind", flat=True))
     assert kinds == ["submitted", "rule_matched", "held"]
     assert sorted(comment.reason_rows.values_list("reason", flat=True)) == sorted(comment.reasons)
+
+
+def test_with_akismet_off_a_posting_is_written_approved_in_one_insert(
+    post, article, settings, django_assert_num_queries
+):
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+    # As above, without the first-time check or reason rows: the comment's INSERT carries its
+    # final status (the disabled check and the approval are not written one after the other).
+    with django_assert_num_queries(10) as captured:
+        comment = post(article, email="known@example.net").comment
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+
+    assert comment.is_approved()
+    assert statements.count("INSERT") == 2
+    assert "UPDATE" not in statements
+    assert list(comment.events.values_list("kind", flat=True)) == ["submitted", "approved"]
