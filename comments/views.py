@@ -81,28 +81,40 @@ def take_comment(request, form, ip):
     return response
 
 
-# The comment's thread (its top-level ancestor), then how many approved top-level comments the
-# article has in all and before that one: one query, however deep the reply or long the page.
+# How many approved top-level comments the article has in all and before the comment's thread:
+# one pass over the article's threads in comment_thread_idx, whatever the page. The thread
+# (``root``) is the comment itself or, for a reply, its top-level ancestor, found in the same
+# query however deep the reply.
 THREAD_POSITION_SQL = """
-WITH RECURSIVE ancestry(id, parent_id) AS (
+WITH RECURSIVE {root}
+SELECT root.status, COUNT(o.submitted_at),
+    COUNT(o.submitted_at) FILTER (WHERE o.submitted_at < root.submitted_at)
+FROM root LEFT JOIN {table} o ON o.article_id = root.article_id
+    AND o.parent_id IS NULL AND o.status = %(approved)s
+GROUP BY root.id, root.status
+"""
+THREAD_SQL = "root AS (SELECT id, article_id, status, submitted_at FROM {table} WHERE id = %(pk)s)"
+REPLY_THREAD_SQL = """
+ancestry(id, parent_id) AS (
     SELECT id, parent_id FROM {table} WHERE id = %(pk)s
     UNION ALL
     SELECT c.id, c.parent_id FROM {table} c JOIN ancestry a ON c.id = a.parent_id
-)
-SELECT root.status,
-    (SELECT COUNT(*) FROM {table} o WHERE o.article_id = root.article_id
-        AND o.parent_id IS NULL AND o.status = %(approved)s),
-    (SELECT COUNT(*) FROM {table} o WHERE o.article_id = root.article_id
-        AND o.parent_id IS NULL AND o.status = %(approved)s AND o.submitted_at < root.submitted_at)
-FROM {table} root WHERE root.id = (SELECT id FROM ancestry WHERE parent_id IS NULL)
-"""
+),
+root AS (
+    SELECT id, article_id, status, submitted_at FROM {table}
+    WHERE id = (SELECT id FROM ancestry WHERE parent_id IS NULL)
+)"""
 
 
 def comment_url(comment):
     """Where a comment shows on its article: the page of its thread, when there are pages."""
-    sql = THREAD_POSITION_SQL.format(table=Comment._meta.db_table)
+    table = Comment._meta.db_table
+    root = (REPLY_THREAD_SQL if comment.is_reply() else THREAD_SQL).format(table=table)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"pk": comment.pk, "approved": Comment.Status.APPROVED})
+        cursor.execute(
+            THREAD_POSITION_SQL.format(root=root, table=table),
+            {"pk": comment.pk, "approved": Comment.Status.APPROVED},
+        )
         root_status, roots, before = cursor.fetchone()
     size = settings.COMMENTS_PAGE_SIZE
     if roots + (root_status != Comment.Status.APPROVED) <= size:

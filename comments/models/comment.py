@@ -267,6 +267,13 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
         indexes = [
             models.Index(fields=["article", "status", "submitted_at"], name="comment_article_idx"),
+            # An article's approved threads in order: where a new comment's thread is
+            # (comments.views.comment_url), counted without reading the table.
+            models.Index(
+                fields=["article", "submitted_at"],
+                name="comment_thread_idx",
+                condition=Q(parent__isnull=True, status="approved"),
+            ),
             # The queue's views, each in its order (oldest first, the pk breaking ties); the
             # partial ones also make their capped counts index-only.
             models.Index(fields=["status", "submitted_at", "id"], name="comment_queue_idx"),

@@ -1,6 +1,7 @@
 """Comment Markdown: code shows exactly what the reader typed, links are marked, nothing else."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 
 import bleach
@@ -162,6 +163,27 @@ def test_bounding_leaves_ordinary_markdown_as_it_was(text):
     unbounded = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
 
     assert render_comment(text) == COMMENT_CLEANER.clean(unbounded)
+
+
+def test_one_text_leaves_nothing_behind_for_the_next():
+    """Each thread reuses one renderer: what a text defines (abbreviations, references,
+    footnotes) must not reach the text rendered after it, in this thread or another."""
+    render_article(
+        "*[NHS]: National Health Service\n\n[ref]: https://example.org\n\nA[^1]\n\n[^1]: x"
+    )
+    after = "The NHS [ref] and B[^1]."
+    fresh = markdown.markdown(after, extensions=["extra", "sane_lists"], output_format="html")
+    with ThreadPoolExecutor(max_workers=1) as other:
+        elsewhere = other.submit(render_article, after).result()
+
+    assert (
+        render_article(after)
+        == elsewhere
+        == bleach.clean(
+            fresh, tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES, protocols=PROTOCOLS, strip=True
+        )
+    )
+    assert "<abbr" not in elsewhere and "<a " not in elsewhere and "footnote" not in elsewhere
 
 
 class _Structure(HTMLParser):

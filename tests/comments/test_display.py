@@ -3,6 +3,7 @@
 import datetime
 import re
 
+import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -163,6 +164,26 @@ def test_a_deep_reply_links_to_the_page_of_its_thread_in_a_fixed_number_of_queri
         assert comment_url(parent) == f"{URL}?cpage=1#comment-{parent.pk}"
     latest = add(article, minutes=12)
     assert comment_url(latest) == f"{URL}?cpage=2#comment-{latest.pk}"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The plan is PostgreSQL's.")
+@pytest.mark.parametrize("reply", [False, True], ids=["thread", "reply"])
+def test_where_a_comment_shows_is_counted_from_the_threads_index_alone(article, reply):
+    from comments.views import REPLY_THREAD_SQL, THREAD_POSITION_SQL, THREAD_SQL
+
+    for minute in range(30):
+        add(article, minutes=minute, status="approved" if minute % 3 else "pending")
+    comment = add(article, parent=Comment.objects.first() if reply else None, minutes=40)
+    table = Comment._meta.db_table
+    root = (REPLY_THREAD_SQL if reply else THREAD_SQL).format(table=table)
+    sql = THREAD_POSITION_SQL.format(root=root, table=table)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", {"pk": comment.pk, "approved": "approved"})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Only Scan using comment_thread_idx" in plan
+    assert ("ancestry" in plan) == reply
 
 
 def test_the_reader_sees_their_own_held_comment_and_nobody_else_does(client, post, article):
