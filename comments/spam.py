@@ -10,8 +10,11 @@ another Akismet-compatible endpoint (staging, the test suite's fake server), an 
 sends the requests there instead.
 """
 
+import atexit
 import enum
 import logging
+import os
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -146,25 +149,43 @@ def _describe(error):
 
 @contextmanager
 def _client():
-    """A client for one operation; its connection is closed afterwards.
+    """A client for one operation, on this process's HTTP client.
 
     (The library's own ``with`` would first verify the key: an extra request on every call.)
     """
     config = akismet.Config(key=settings.AKISMET_API_KEY, url=settings.AKISMET_BLOG_URL)
-    http_client = _http_client()
-    try:
-        yield akismet.SyncClient(config=config, http_client=http_client)
-    finally:
-        http_client.close()
+    yield akismet.SyncClient(config=config, http_client=_http_client())
+
+
+# This process's HTTP client for Akismet, kept between checks: they reuse its connections (and
+# TLS sessions) instead of opening new ones, and building a client, its TLS context above all,
+# cost more CPU than the check itself. httpx clients are thread-safe; a forked child builds its
+# own, and a change of endpoint or timeout (tests do that) replaces it.
+_shared = {"key": None, "client": None}
+_shared_lock = threading.Lock()
+os.register_at_fork(after_in_child=lambda: _shared.update(key=None, client=None))
+
+
+@atexit.register
+def _close_http_client():
+    if _shared["client"] is not None:
+        _shared["client"].close()
 
 
 def _http_client():
-    api_url = settings.AKISMET_API_URL.rstrip("/")
+    key = (settings.AKISMET_API_URL.rstrip("/"), settings.AKISMET_TIMEOUT)
+    with _shared_lock:
+        if _shared["key"] != key:
+            if _shared["client"] is not None:
+                _shared["client"].close()
+            _shared.update(key=key, client=_new_http_client(*key))
+        return _shared["client"]
+
+
+def _new_http_client(api_url, timeout):
     transport = None if api_url == OFFICIAL_API_URL else _RedirectTransport(api_url)
     return httpx.Client(
-        headers={"User-Agent": akismet.USER_AGENT},
-        timeout=settings.AKISMET_TIMEOUT,
-        transport=transport,
+        headers={"User-Agent": akismet.USER_AGENT}, timeout=timeout, transport=transport
     )
 
 

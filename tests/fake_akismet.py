@@ -33,6 +33,7 @@ class Request:
     path: str
     form: dict
     headers: dict
+    peer: tuple = ()  # the client's address and port: one per connection
 
 
 class FakeAkismet:
@@ -130,7 +131,9 @@ def _handler(fake):
 
         def _serve(self, form):
             path = urlsplit(self.path).path
-            fake.requests.append(Request(self.command, path, form, dict(self.headers)))
+            fake.requests.append(
+                Request(self.command, path, form, dict(self.headers), self.client_address)
+            )
             if fake.mode == "drop":
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)

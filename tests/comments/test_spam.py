@@ -186,6 +186,16 @@ def test_an_invalid_key_met_during_a_check_is_reported_too(fake_akismet, post, a
     assert spam.key_status() == "invalid"
 
 
+def test_checks_share_one_connection_to_akismet(fake_akismet, post, article):
+    """A new HTTP client for every check cost more CPU (its TLS context) than the check."""
+    post(article, body="First of two.")
+    post(article, body="Second of two.", email="other@example.net")
+
+    checks = fake_akismet.hits("/1.1/comment-check")
+    assert len(checks) == 2
+    assert checks[0].peer == checks[1].peer
+
+
 def test_the_transport_only_redirects_requests_meant_for_akismet(fake_akismet):
-    with spam._http_client() as http, pytest.raises(httpx.ConnectError):
-        http.get("https://example.org/")
+    with pytest.raises(httpx.ConnectError):
+        spam._http_client().get("https://example.org/")
