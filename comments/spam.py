@@ -163,7 +163,16 @@ def _client():
 # own, and a change of endpoint or timeout (tests do that) replaces it.
 _shared = {"key": None, "client": None}
 _shared_lock = threading.Lock()
-os.register_at_fork(after_in_child=lambda: _shared.update(key=None, client=None))
+
+
+def _forget_http_client():
+    """In a forked child: the parent's client, its sockets and its lock are not the child's."""
+    global _shared_lock
+    _shared_lock = threading.Lock()
+    _shared.update(key=None, client=None)
+
+
+os.register_at_fork(after_in_child=_forget_http_client)
 
 
 @atexit.register

@@ -1,5 +1,7 @@
 """comments.spam against the fake Akismet server: the payload, the verdicts, the replays."""
 
+import os
+
 import httpx
 import pytest
 
@@ -194,6 +196,19 @@ def test_checks_share_one_connection_to_akismet(fake_akismet, post, article):
     checks = fake_akismet.hits("/1.1/comment-check")
     assert len(checks) == 2
     assert checks[0].peer == checks[1].peer
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_builds_its_own_client_and_does_not_share_the_parents(fake_akismet):
+    parent = spam._http_client()
+    pid = os.fork()
+    if pid == 0:  # the child: report by exit code, and leave at once
+        own = spam._shared["client"] is None and spam._http_client() is not parent
+        os._exit(0 if own else 1)
+    _pid, status = os.waitpid(pid, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert spam._http_client() is parent
 
 
 def test_the_transport_only_redirects_requests_meant_for_akismet(fake_akismet):
