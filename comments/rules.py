@@ -16,11 +16,13 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from articles import caching
 from articles.markup import render_comment
+from articles.models import Article
 from comments.models import SPAM_REASONS, Comment, Reason, Rule
 from comments.policy import effective_policy
 
@@ -151,6 +153,40 @@ def _claim(key, seconds, claimed):
     return taken
 
 
+# The cache tag of the moderators' rules: comments.signals moves it when one changes.
+RULES_TAG = "comment-rules"
+
+
+def posting_context(article_pk):
+    """What judging a new comment reads besides the comment: ``(article, rules)``, the article
+    with the sections its policy reads (None if it is not published) and the moderators' rules.
+
+    Every post needs both and both change rarely, so they come from the cache while neither has
+    changed since they were read: the ``site`` tag moves with every change to an article, its
+    sections or their comment policies, and RULES_TAG with every rule. Like the pages, they
+    follow changes saved through the models (the admin, the commands), which send the signals
+    that move the tags; a bare ``QuerySet.update()`` does not.
+    """
+    try:
+        generations = caching.generations([caching.SITE, RULES_TAG])
+        article, rules = caching.fragment(
+            f"posting-context|{article_pk}", generations, lambda: _read_context(article_pk)
+        )
+    except DatabaseError:
+        raise
+    except Exception:  # the cache is down: the database has it all, and comments go on
+        logger.warning("Comment posting: the cache is unavailable; reading the article anew.")
+        article, rules = _read_context(article_pk)
+    # Publishing is also a matter of time: a scheduled article opens when its moment comes.
+    return (article if article is not None and article.is_published() else None), rules
+
+
+def _read_context(article_pk):
+    articles = Article.objects.filter(status=Article.Status.PUBLISHED)
+    article = articles.select_related("section__parent").filter(pk=article_pk).first()
+    return article, list(Rule.objects.all())
+
+
 @dataclass
 class Outcome:
     """What the local rules decided: the reasons found, in order."""
@@ -167,11 +203,11 @@ class Outcome:
         return [r for r in self.reasons if r not in SPAM_REASONS and r != Reason.STAFF]
 
 
-def evaluate(article, data, ip, user):
-    """Apply the moderators' rules and the article's policy (its own, its section's, the
-    site's) to a comment's cleaned data."""
+def evaluate(article, data, ip, user, rules=None):
+    """Apply the moderators' rules (``rules``, else read now) and the article's policy (its own,
+    its section's, the site's) to a comment's cleaned data."""
     policy = effective_policy(article)
-    rules = list(Rule.objects.all())
+    rules = list(Rule.objects.all()) if rules is None else rules
     found = []
     texts = [data["name"], data["email"], data.get("url", ""), data["body"]]
     for rule in rules:

@@ -2,7 +2,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from articles import caching
-from comments.models import Comment
+from comments.models import Comment, Rule
+from comments.rules import RULES_TAG
 
 # Fields of a comment that readers see on the article page.
 SHOWN_FIELDS = {
@@ -37,3 +38,10 @@ def refresh_article_page(sender, instance, update_fields=None, **kwargs):
 def refresh_article_page_on_delete(sender, instance, **kwargs):
     if instance.is_approved():
         caching.invalidate(*shown_on(instance))
+
+
+@receiver(post_save, sender=Rule)
+@receiver(post_delete, sender=Rule)
+def refresh_posting_rules(sender, **kwargs):
+    """A rule added, changed or deleted applies to the very next comment (rules.posting_context)."""
+    caching.invalidate(RULES_TAG)

@@ -5,6 +5,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
+from django.http import Http404
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,21 +38,22 @@ from comments.origin import same_origin_required
 @same_origin_required
 def post_comment(request, pk):
     """A reader's comment, through DESIGN.md's pipeline: validate, gate, rules, save, check."""
-    articles = Article.objects.published().select_related("section__parent")
-    article = get_object_or_404(articles, pk=pk)
+    article, moderators_rules = rules.posting_context(pk)
+    if article is None:
+        raise Http404("No published article here.")
     form = CommentForm(request.POST, article=article, user=request.user)
     if not form.is_valid():
         return show_again(request, form, HTTPStatus.BAD_REQUEST)
     ip = rules.client_ip(request)
     try:
-        return take_comment(request, form, ip)
+        return take_comment(request, form, ip, moderators_rules)
     except DatabaseError:
         # Nothing was saved, and the 503 page asks the reader to send it again: let them.
         rules.release(article, form.cleaned_data, ip)
         raise
 
 
-def take_comment(request, form, ip):
+def take_comment(request, form, ip, moderators_rules):
     """Gate, rules, save and check a valid comment; the reader's response."""
     # Stamped as it is judged, not when its form was built (a busy server takes a while in
     # between): the flood window then holds between the stored submission times.
@@ -60,7 +62,7 @@ def take_comment(request, form, ip):
     if refusal:
         form.add_error(None, refusal.message)
         return show_again(request, form, refusal.status)
-    outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user)
+    outcome = rules.evaluate(form.article, form.cleaned_data, ip, request.user, moderators_rules)
     wants_mail = form.cleaned_data.get("follow")
     with transaction.atomic():
         comment = new_comment(request, form, ip, submitted_at)

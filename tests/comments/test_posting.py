@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments.forms import sign_timestamp
-from comments.models import Comment
+from comments.models import Comment, Rule
 from tests.comments.conftest import approved_comment
 from tests.factories import ArticleFactory, UserFactory
 
@@ -470,3 +470,71 @@ def test_with_akismet_off_a_posting_is_written_approved_in_one_insert(
     assert statements.count("INSERT") == 2
     assert "UPDATE" not in statements
     assert list(comment.events.values_list("kind", flat=True)) == ["submitted", "approved"]
+
+
+# The posting context (the article, its sections and the rules) comes from the cache after the
+# first post; each change below, saved as the admin saves it, applies to the very next post.
+
+
+def test_a_second_posting_reads_neither_the_article_nor_the_rules_again(
+    post, article, settings, django_assert_num_queries
+):
+    settings.COMMENTS_HOLD_FIRST_TIME = False
+    post(article)
+    with django_assert_num_queries(8) as captured:
+        comment = post(article).comment
+    statements = " ".join(q["sql"] for q in captured.captured_queries)
+
+    assert comment.is_approved()
+    assert '"articles_article"' not in statements and '"comments_rule"' not in statements
+
+
+def test_comments_closed_on_the_article_refuse_the_next_post(post, article):
+    assert post(article).status_code == 302
+    article.comment_policy = Article.CommentPolicy.CLOSED
+    article.save()
+
+    response = post(article, body="Sent just after the editor closed them.")
+
+    assert response.status_code == 403
+    assert Comment.objects.filter(body="Sent just after the editor closed them.").count() == 0
+
+
+def test_a_section_made_premoderated_holds_the_next_post(post, article):
+    post(article)  # the first read fills the cache
+    section = article.section
+    section.comment_policy = section.CommentPolicy.PREMODERATED
+    section.save()
+
+    comment = post(article).comment
+
+    assert comment.is_pending()
+    assert "premoderated" in comment.reasons
+
+
+def test_a_rule_applies_to_the_next_post_and_stops_once_deleted(post, article):
+    post(article)
+    rule = Rule.objects.create(kind=Rule.Kind.DISALLOWED_WORD, value="miracle tonic")
+
+    assert post(article, body="Try the miracle tonic today.").comment.is_spam()
+    rule.delete()
+    assert not post(article, body="The miracle tonic shop has closed.").comment.is_spam()
+
+
+def test_an_unpublished_article_takes_no_more_comments(post, article):
+    post(article)
+    article.status = Article.Status.DRAFT
+    article.save()
+
+    assert post(article).status_code == 404
+
+
+def test_a_scheduled_article_takes_comments_from_its_publishing_time(post, article):
+    article.published_at = timezone.now() + datetime.timedelta(hours=1)
+    article.save()
+
+    assert post(article).status_code == 404  # the article is read, and cached, but not yet live
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=2)):
+        response = post(article)
+
+    assert response.status_code == 302
