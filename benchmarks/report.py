@@ -79,7 +79,8 @@ def post_rate_check(run, key):
     met = load.requests_per_s >= POSTS_PER_S and load.errors == 0
     gaps = []
     if load.requests_per_s < POSTS_PER_S:
-        gaps.append(f"{POSTS_PER_S / max(load.requests_per_s, 0.01):.1f}× short")
+        missing = POSTS_PER_S - load.requests_per_s
+        gaps.append(f"short by {missing:.0f} posts/s, {missing / POSTS_PER_S:.0%}")
     if load.errors:
         gaps.append(f"{load.errors} errors")
     measured = f"{load.requests_per_s:.0f} posts/s, {load.errors} errors"
