@@ -8,7 +8,8 @@ the cache. Pages and fragments are stored with the generations they were built f
 *before* the data, so a change that commits while a page is being built still makes that page
 stale. A change bumps its tags' generations once the transaction commits (so the very next
 request shows it) and bans the same tags from Varnish, which sees them in each response's
-``Cache-Tags`` header.
+``Cache-Tags`` header. Other apps may name data of their own with tags the same way
+(``comments.rules`` keeps the moderators' rules under ``comment-rules``).
 """
 
 import hashlib
