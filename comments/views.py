@@ -108,15 +108,18 @@ root AS (
 )"""
 
 
-def comment_url(comment):
-    """Where a comment shows on its article: the page of its thread, when there are pages."""
+def thread_position_query(comment):
+    """THREAD_POSITION_SQL for ``comment``, and its parameters."""
     table = Comment._meta.db_table
     root = (REPLY_THREAD_SQL if comment.is_reply() else THREAD_SQL).format(table=table)
+    sql = THREAD_POSITION_SQL.format(root=root, table=table)
+    return sql, {"pk": comment.pk, "approved": Comment.Status.APPROVED}
+
+
+def comment_url(comment):
+    """Where a comment shows on its article: the page of its thread, when there are pages."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            THREAD_POSITION_SQL.format(root=root, table=table),
-            {"pk": comment.pk, "approved": Comment.Status.APPROVED},
-        )
+        cursor.execute(*thread_position_query(comment))
         root_status, roots, before = cursor.fetchone()
     size = settings.COMMENTS_PAGE_SIZE
     if roots + (root_status != Comment.Status.APPROVED) <= size:

@@ -84,3 +84,23 @@ def test_a_comment_posted_while_sqlite_is_locked_past_its_busy_timeout_comes_bac
     assert "Boats are tied up &lt;at&gt; the quay." in response.text
     assert f'name="email" value="{data["email"]}"' in response.text
     assert not Comment.objects.exists()
+
+
+def test_a_comment_posted_while_the_database_is_down_comes_back_in_a_503_with_its_text(
+    transactional_db, client, monkeypatch
+):
+    """The article and the rules may come from the cache (comments.rules.posting_context), so
+    the post gets as far as its first query: it fails there, and nothing it claimed stays."""
+    article = ArticleFactory(title="Storm closes the harbour")
+    first = client.post(f"/comments/post/{article.pk}/", comment_data(article), REMOTE_ADDR="::9")
+    assert first.status_code == 302  # another reader's, from another address
+    data = comment_data(article, body="The ferry is cancelled until Friday.")
+    client.raise_request_exception = False  # as in production: Django answers the error
+
+    with database_down_for(monkeypatch):
+        response = client.post(f"/comments/post/{article.pk}/", data)
+
+    assert response.status_code == 503
+    assert "The ferry is cancelled until Friday." in response.text
+    assert client.post(f"/comments/post/{article.pk}/", data).status_code == 302  # sent again
+    assert Comment.objects.filter(body="The ferry is cancelled until Friday.").count() == 1

@@ -169,17 +169,15 @@ def test_a_deep_reply_links_to_the_page_of_its_thread_in_a_fixed_number_of_queri
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="The plan is PostgreSQL's.")
 @pytest.mark.parametrize("reply", [False, True], ids=["thread", "reply"])
 def test_where_a_comment_shows_is_counted_from_the_threads_index_alone(article, reply):
-    from comments.views import REPLY_THREAD_SQL, THREAD_POSITION_SQL, THREAD_SQL
+    from comments.views import thread_position_query
 
     for minute in range(30):
         add(article, minutes=minute, status="approved" if minute % 3 else "pending")
     comment = add(article, parent=Comment.objects.first() if reply else None, minutes=40)
-    table = Comment._meta.db_table
-    root = (REPLY_THREAD_SQL if reply else THREAD_SQL).format(table=table)
-    sql = THREAD_POSITION_SQL.format(root=root, table=table)
+    sql, params = thread_position_query(comment)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", {"pk": comment.pk, "approved": "approved"})
+        cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "Index Only Scan using comment_thread_idx" in plan
