@@ -15,12 +15,13 @@ request shows it) and bans the same tags from Varnish, which sees them in each r
 import hashlib
 import logging
 import math
+import threading
 import time
 
 import httpx
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,23 @@ def generations(tags):
 
     With ``site`` comes ``live``: when the next scheduled article goes live (0: none known),
     read in the same round trip, since a page listing articles is stale from that moment.
+
+    While the cache is down every generation is None: fragments are then built every time and
+    pages are not stored, so readers get pages straight from the database.
     """
+    try:
+        if cache_is_down():
+            raise CacheDown
+        _owed.pay()  # first the bumps this process could not make while the cache was down
+        return _read_generations(tags)
+    except DatabaseError:  # the next publish time is read from the database
+        raise
+    except Exception:
+        cache_down("generations")
+        return {tag: None for tag in tags} | ({LIVE: 0} if SITE in tags or LIVE in tags else {})
+
+
+def _read_generations(tags):
     keys = {_gen_key(tag): tag for tag in tags if tag != LIVE}
     live = SITE in tags or LIVE in tags
     found = cache.get_many([*keys, NEXT_PUBLISH_KEY] if live else keys)
@@ -62,6 +79,11 @@ def generations(tags):
     return current
 
 
+def is_known(generations):
+    """Whether ``generations`` were read from the cache (not None because it was down)."""
+    return None not in generations.values()
+
+
 def invalidate(*tags):
     """Pages and fragments showing ``tags`` go stale now, and again when the change commits.
 
@@ -69,13 +91,57 @@ def invalidate(*tags):
     """
     if not tags:
         return
-    _bump(tags)
+    _bump_or_owe(tags)
     transaction.on_commit(lambda: invalidate_now(tags), robust=True)
 
 
 def invalidate_now(tags):
-    _bump(tags)
+    _bump_or_owe(tags)
     ban(tags)
+
+
+def _bump_or_owe(tags):
+    """Bump ``tags``; if the cache is down, this process owes the bump and makes it on its next
+    read of generations. A cache that comes back empty has nothing stale to drop anyway; one
+    that was only out of reach still holds pages from before the change, which the owed bump
+    (or their own lifetime, at most FRAGMENT_CACHE_SECONDS) retires."""
+    try:
+        if cache_is_down():
+            raise CacheDown
+        _bump(tags)
+    except DatabaseError:
+        raise
+    except Exception:
+        cache_down("invalidation")
+        _owed.add(tags)
+
+
+class _OwedBumps:
+    def __init__(self):
+        self._tags = set()
+        self._lock = threading.Lock()
+
+    def add(self, tags):
+        with self._lock:
+            self._tags.update(tags)
+
+    def pay_nothing(self):
+        with self._lock:
+            self._tags = set()
+
+    def pay(self):
+        if not self._tags:
+            return
+        with self._lock:
+            tags, self._tags = self._tags, set()
+        try:
+            _bump(tags)
+        except Exception:
+            self.add(tags)
+            raise
+
+
+_owed = _OwedBumps()
 
 
 def _bump(tags):
@@ -90,6 +156,42 @@ def _bump(tags):
                 cache.set(key, time.time_ns(), timeout=None)
     if SITE in tags:
         _note_next_publish()  # an article may have been scheduled, published or moved
+
+
+# After the cache fails, this process leaves it alone for a few seconds: a Redis that stopped
+# answering would otherwise cost every call its timeout (CACHE_SOCKET_TIMEOUT), not just one.
+CACHE_RETRY_SECONDS = 5
+_retry_at = 0.0
+_last_warning = 0.0
+
+
+class CacheDown(Exception):
+    """The cache failed a moment ago: not asked again until CACHE_RETRY_SECONDS have passed."""
+
+
+def forget_process_state():
+    """Forget what this process remembers of the cache: an outage, owed bumps, local fragments
+    (a clean slate for each test)."""
+    global _retry_at
+    _retry_at = 0.0
+    _owed.pay_nothing()
+    _local.clear()
+
+
+def cache_is_down():
+    return time.monotonic() < _retry_at
+
+
+def cache_down(doing):
+    """Note that the cache failed (logged at most once a minute: a busy site asks often)."""
+    global _retry_at, _last_warning
+    now = time.monotonic()
+    if now >= _retry_at:
+        _retry_at = now + CACHE_RETRY_SECONDS
+    if now - _last_warning >= 60:
+        _last_warning = now
+        logger.warning("The cache is unavailable (%s): serving from the database.", doing,
+                       exc_info=True)  # fmt: skip
 
 
 def _live(value):
@@ -126,20 +228,62 @@ def ban(tags):
             logger.warning("Could not ban %s from the HTTP cache at %s: %s", tags, url, error)
 
 
-def fragment(name, tags, build, timeout=None):
+def fragment(name, tags, build, timeout=None, keep_local=False):
     """A rendered fragment, from the cache when its tags have not changed since it was built.
 
     ``tags`` is ``{tag: generation}`` as read before the data; ``build()`` makes the fragment.
+    ``keep_local``: small values read on every request of some kind (not pages) are also kept
+    in this process, so they cost no round trip while their tags stand. They are shared by the
+    process's requests from then on: the caller must treat them as read-only.
     """
-    if not settings.PAGE_CACHE_FRAGMENTS:
+    if not settings.PAGE_CACHE_FRAGMENTS or not is_known(tags) or cache_is_down():
         return build()
     stamp = ".".join(f"{tag}={gen}" for tag, gen in sorted(tags.items()))
     key = "fragment:" + hashlib.md5(f"{name}|{stamp}".encode()).hexdigest()
-    value = cache.get(key)
+    if keep_local and (value := _local.get(key)) is not None:
+        return value
+    try:
+        value = cache.get(key)
+    except Exception:
+        cache_down("fragments")
+        return build()
     if value is None:
         value = build()
-        cache.set(key, value, timeout or settings.FRAGMENT_CACHE_SECONDS)
+        try:
+            cache.set(key, value, timeout or settings.FRAGMENT_CACHE_SECONDS)
+        except Exception:
+            cache_down("fragments")
+    if keep_local:
+        _local.put(key, value)
     return value
+
+
+class _LocalFragments:
+    """The last few ``keep_local`` fragments of this process, the oldest dropped first. A key
+    names its generations, so an entry never goes stale: it only stops being asked for."""
+
+    size = 64
+
+    def __init__(self):
+        self._values = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        return self._values.get(key)
+
+    def put(self, key, value):
+        with self._lock:
+            self._values.pop(key, None)
+            self._values[key] = value
+            while len(self._values) > self.size:
+                del self._values[next(iter(self._values))]
+
+    def clear(self):
+        with self._lock:
+            self._values.clear()
+
+
+_local = _LocalFragments()
 
 
 # Which responses shared caches may keep.

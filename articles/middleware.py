@@ -106,7 +106,11 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE_SECONDS or not caching.is_shareable_request(request):
             return self.get_response(request)
         key = self.key(request)
-        stored = cache.get(key)
+        try:
+            stored = None if caching.cache_is_down() else cache.get(key)
+        except Exception:  # the cache is down: the page is built from the database
+            caching.cache_down("pages")
+            stored = None
         if (
             stored is not None
             and time.time() < stored["valid_until"]
@@ -116,7 +120,9 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         built_from = getattr(response, "cache_generations", None)
         if response.status_code == 200 and is_shared(response) and built_from:
-            if is_current(built_from):
+            if not caching.is_known(built_from):
+                pass  # built while the cache was down: served as it is, stored nowhere of ours
+            elif is_current(built_from):
                 self.store(key, response, built_from, response.cache_valid_until)
             else:  # changed while it was being built: serve it, but let no one keep it
                 caching.keep_private(response)
@@ -136,7 +142,10 @@ class PageCacheMiddleware:
             "headers": [(k, v) for k, v in response.items() if k != "Content-Length"],
             "content": response.content,
         }
-        cache.set(key, entry, seconds)
+        try:
+            cache.set(key, entry, seconds)
+        except Exception:
+            caching.cache_down("pages")
 
     def replay(self, stored):
         response = HttpResponse(stored["content"])

@@ -110,6 +110,10 @@ class CommentForm(forms.ModelForm):
             raise forms.ValidationError(REFUSED, code="refused")
         return cleaned
 
+    def validate_constraints(self):
+        """Nothing to check: the comment's constraints are on what the server sets (status,
+        verdict, picks), never on the reader's fields, and the database enforces them all."""
+
     def _timestamp_ok(self, token):
         try:
             value = signing.loads(

@@ -121,7 +121,10 @@ def key_status():
     """ "disabled", "valid", "invalid" or "unreachable"; cached, for the admin's warning."""
     if not is_enabled():
         return "disabled"
-    status = cache.get(KEY_STATUS_CACHE_KEY)
+    try:
+        status = cache.get(KEY_STATUS_CACHE_KEY)
+    except Exception:  # the cache is down: ask Akismet, as on a cold cache
+        status = None
     if status is None:
         try:
             with _client() as client:
@@ -129,13 +132,20 @@ def key_status():
         except akismet.AkismetError as error:
             logger.warning("Akismet key check failed: %s", _describe(error))
             status = "unreachable"
-        cache.set(KEY_STATUS_CACHE_KEY, status, KEY_STATUS_SECONDS)
+        _remember_key_status(status)
     return status
 
 
 def _note_key_problem(error):
     if isinstance(error, akismet.ConfigurationError):
-        cache.set(KEY_STATUS_CACHE_KEY, "invalid", KEY_STATUS_SECONDS)
+        _remember_key_status("invalid")
+
+
+def _remember_key_status(status):
+    try:
+        cache.set(KEY_STATUS_CACHE_KEY, status, KEY_STATUS_SECONDS)
+    except Exception:  # a note for the admin's warning only
+        logger.warning("Akismet key status not cached: the cache is unavailable.")
 
 
 def _absolute(path):

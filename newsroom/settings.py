@@ -125,6 +125,12 @@ _cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 CACHES = {"default": env.cache_url_config(_cache_url or "locmemcache://newsroom")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "newsroom.cache.RedisCache"  # one client per pool
+    # A Redis that stops answering costs each request this long, once per call, and pages are
+    # then built from the database (articles/caching.py); without it a request would wait on.
+    _cache_timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=_cache_timeout, socket_timeout=_cache_timeout
+    )
 # Set to the release (e.g. the commit) when deploying: pages and fragments rendered by the
 # previous release's templates are then never served again.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")

@@ -7,6 +7,7 @@ the PostgreSQL pass (CI sets REDIS_URL).
 import datetime
 import os
 import re
+import socket
 import time
 
 import pytest
@@ -19,7 +20,7 @@ from articles import caching
 from articles.models import Author, Section
 from comments import retention
 from comments.models import Comment
-from tests.comments.conftest import approved_comment, comment_data, held_comment
+from tests.comments.conftest import act, approved_comment, comment_data, held_comment
 from tests.factories import ArticleFactory, AuthorFactory, FAQFactory, SectionFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -398,3 +399,105 @@ def test_pages_that_may_hold_a_secret_get_padded_gzip_never_brotli(client, artic
 
     assert page["Content-Encoding"] == "gzip"
     assert shared["Content-Encoding"] == "br"
+
+
+# The cache down: readers get pages from the database, and changes still reach them.
+
+DEAD_REDIS = {"default": {"BACKEND": "newsroom.cache.RedisCache",
+                          "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
+
+
+@pytest.mark.parametrize("url", READER_PAGES)
+def test_with_the_cache_down_reader_pages_come_from_the_database(client, article, url, settings):
+    settings.CACHES = DEAD_REDIS
+
+    first, second = queries(client, url), queries(client, url)
+
+    assert first.status_code == second.status_code == 200
+    assert "Splash pads reopen early" in second.content.decode()
+    assert second.queries == first.queries > 0  # built every time: nothing could be kept
+
+
+def test_with_the_cache_down_a_comment_approved_in_the_admin_shows_at_once(
+    client, article, moderator, settings
+):
+    held = held_comment(article, body="Approved while Redis was away.")
+    settings.CACHES = DEAD_REDIS
+    desk = Client()
+    desk.force_login(moderator)
+
+    response = act(desk, "approve_selected", held)  # the sessions live in the database
+
+    assert response.status_code == 200
+    held.refresh_from_db()
+    assert held.is_approved()
+    assert "Approved while Redis was away." in client.get(URL).content.decode()
+
+
+def test_a_change_made_while_the_cache_was_out_of_reach_shows_once_it_is_back(
+    client, article, settings
+):
+    held = held_comment(article, body="Approved during the outage.")
+    assert "Approved during the outage." not in client.get(URL).content.decode()  # now cached
+    reachable = settings.CACHES
+
+    settings.CACHES = DEAD_REDIS
+    held.approve()  # the generations cannot be moved now: this process owes the bump
+    settings.CACHES = reachable  # the same cache, still holding the page from before
+
+    assert "Approved during the outage." in client.get(URL).content.decode()
+
+
+def test_a_redis_that_stops_answering_costs_readers_its_timeout_not_an_error(
+    client, article, settings
+):
+    # It accepts connections (the kernel does, for a listening socket) and never answers.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        settings.CACHES = {"default": {
+            "BACKEND": "newsroom.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_timeout": 0.1, "socket_connect_timeout": 0.1},
+        }}  # fmt: skip
+        response = client.get(URL)
+
+    assert response.status_code == 200
+    assert "Splash pads reopen early" in response.content.decode()
+
+
+@pytest.mark.skipif("not os.environ.get('REDIS_URL')", reason="needs Redis (REDIS_URL)")
+def test_the_redis_cache_waits_at_most_its_timeout_for_an_answer():
+    options = caches["default"]._cache._pool_options
+
+    assert options["socket_timeout"] == options["socket_connect_timeout"] == 0.5
+
+
+def test_after_a_failure_the_cache_is_left_alone_for_a_few_seconds(client, article, settings):
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
+        port = silent.getsockname()[1]
+        settings.CACHES = {"default": {
+            "BACKEND": "newsroom.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_timeout": 0.1, "socket_connect_timeout": 0.1},
+        }}  # fmt: skip
+        assert client.get(URL).status_code == 200
+        tried = connections_waiting(silent)
+
+        again = client.get(URL)
+        retried = connections_waiting(silent)
+
+    assert tried >= 1
+    assert again.status_code == 200
+    assert retried == 0  # within CACHE_RETRY_SECONDS: not asked at all, so no timeout to wait
+    assert "Splash pads reopen early" in again.content.decode()
+
+
+def connections_waiting(server):
+    """Connections made to ``server`` since last asked (accepted now, and closed)."""
+    server.settimeout(0)
+    count = 0
+    while True:
+        try:
+            connection, _address = server.accept()
+        except BlockingIOError:
+            return count
+        connection.close()
+        count += 1

@@ -388,6 +388,25 @@ def test_a_refused_comment_does_not_use_up_its_form(post, article, settings):
     assert post(article, timestamp=timestamp, ip="192.0.2.45").status_code == 302
 
 
+def test_with_the_cache_down_the_database_still_refuses_duplicates_and_floods(
+    post, article, settings
+):
+    # The project's own Redis backend (its claims go in one round trip), at a port with no server.
+    settings.CACHES = {"default": {"BACKEND": "newsroom.cache.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
+    first = post(article, ip="192.0.2.60", email="down@example.net", body="Said while down.")
+    assert first.status_code == 302
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
+        again = post(article, ip="192.0.2.61", email="down@example.net", body="Said while down.")
+    flood = post(article, ip="192.0.2.60", email="other@example.net", body="Something else.")
+
+    assert again.status_code == 409
+    assert "Said while down." in again.content.decode()  # the reader's text, back in the form
+    assert flood.status_code == 429
+    assert Comment.objects.filter(email="down@example.net").count() == 1
+
+
 def test_the_refused_form_comes_back_with_a_fresh_timestamp(post, article):
     old = sign_timestamp(article, now=time.time() - 10)
 
