@@ -43,7 +43,7 @@ def pages():
     ]
 
 
-def measure(runs=7):
+def measure(runs=7, timed=True):
     """One row per page: label, median milliseconds (wall clock, this process's CPU, SQL),
     queries, rows shown, and whether it passed."""
     from django.contrib.auth import get_user_model
@@ -67,7 +67,8 @@ def measure(runs=7):
             sql.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
         ms = statistics.median(timings)
         shown = len(response.context["cl"].result_list)
-        ok = response.status_code == 200 and ms <= BUDGET_MS and len(queries) <= BUDGET_QUERIES
+        in_time = ms <= BUDGET_MS or not timed
+        ok = response.status_code == 200 and in_time and len(queries) <= BUDGET_QUERIES
         rows.append({"page": label, "ms": ms, "cpu_ms": statistics.median(cpu),
                      "sql_ms": statistics.median(sql),
                      "queries": len(queries), "rows": shown, "ok": ok})  # fmt: skip
@@ -99,13 +100,20 @@ def main():
     parser.add_argument("--build", type=int, metavar="COMMENTS", help="generate the data first")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument(
+        "--untimed",
+        dest="timed",
+        action="store_false",
+        help="judge each page by its status and queries only (the test's mode: its times are "
+        "the machine's, not the code's)",
+    )
+    parser.add_argument(
         "--database-url", help=f"default: $DATABASE_URL or {queue_data.DEFAULT_URL}"
     )
     args = parser.parse_args()
     queue_data.setup(args.database_url, fresh=bool(args.build))
     if args.build:
         queue_data.build(args.build)
-    rows = measure(args.runs)
+    rows = measure(args.runs, args.timed)
     sys.stdout.write(table(rows) + "\n")
     waited = statistics.median(r["ms"] - r["cpu_ms"] - r["sql_ms"] for r in rows)
     if waited > 50:
