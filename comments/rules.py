@@ -63,23 +63,24 @@ def gate(article, data, ip, now):
     ``now`` is the submission time the comment will be stored with: the flood window is
     measured from it, so no two comments from one IP or e-mail address are stored closer.
 
-    Simultaneous posts race past a plain check-then-insert, so a post first claims its keys
-    (``_claims``) with ``cache.add`` (atomic in Redis, shared by every worker, and all in one
-    round trip; in local memory for the single-process default), and gives back those it took
-    when it is refused. The database checks then catch what the cache no longer holds (an older
+    Simultaneous posts race past a plain check-then-insert, so each decision first claims a
+    key with ``cache.add`` (atomic in Redis, shared by every worker; and in local memory, for
+    the single-process default): one identical comment at a time, one comment per IP
+    address and per e-mail address in each flood window, and one comment per form from each
+    address. The database checks then catch what the cache no longer holds (an older
     duplicate, an evicted key), and keep the window exact between stored times, which the
     claims, taken a moment after ``now``, cannot.
     """
     if not comments_open(article, now):
         return CLOSED
-    taken, ours = _claim(_claims(article, data, ip))
+    claimed = []
     refusal = (
-        _duplicate(article, data, taken)
-        or _flood(data, ip, now, taken)
-        or (None if taken[_form_key(data, ip)] else REUSED_FORM)
+        _claim_duplicate(article, data, claimed)
+        or _claim_flood(data, ip, now, claimed)
+        or _claim_form(data, ip, claimed)
     )
-    if refusal and ours:  # a refused post must not count against the next one
-        cache.delete_many(ours)
+    if refusal:
+        cache.delete_many(claimed)  # a refused post must not count against the next one
     return refusal
 
 
@@ -87,26 +88,10 @@ def release(article, data, ip):
     """Free what ``gate`` claimed for a comment that was not saved after all (the database
     failed), so the reader can send it again at once; the database checks still stand."""
     try:
-        cache.delete_many(list(_claims(article, data, ip)))
+        keys = [_duplicate_key(article, data), *_flood_keys(data, ip), _form_key(data, ip)]
+        cache.delete_many(keys)
     except Exception:
         logger.warning("Comment gate: the cache is unavailable; claims expire by themselves.")
-
-
-def _claims(article, data, ip):
-    """The keys a comment claims, ``{key: seconds}``: one identical comment at a time, one
-    comment per address in each flood window (when there is one), one per form per address.
-
-    A cached page hands the same signed timestamp to every reader who loads it within its
-    lifetime, so the form cannot be single-use outright; single-use per address still stops
-    a client replaying one form for hours. A reader whose comment appears gets a new page
-    (the article changed) and one whose comment is held gets their own, so neither meets this.
-    """
-    window = settings.COMMENTS_FLOOD_SECONDS
-    return {
-        _duplicate_key(article, data): DUPLICATE_CLAIM_SECONDS,
-        **({key: window for key in _flood_keys(data, ip)} if window else {}),
-        _form_key(data, ip): settings.COMMENTS_MAX_FORM_AGE,
-    }
 
 
 def _duplicate_key(article, data):
@@ -118,24 +103,19 @@ def _flood_keys(data, ip):
     return [f"comment-flood:email:{data['email']}", *([f"comment-flood:ip:{ip}"] if ip else [])]
 
 
-def _form_key(data, ip):
-    digest = hashlib.sha256(data["timestamp"].encode()).hexdigest()
-    return f"comment-form:{digest}:{ip or '-'}"
-
-
-def _duplicate(article, data, taken):
-    if not taken[_duplicate_key(article, data)]:
+def _claim_duplicate(article, data, claimed):
+    if not _claim(_duplicate_key(article, data), DUPLICATE_CLAIM_SECONDS, claimed):
         return DUPLICATE
     if Comment.objects.for_article(article).filter(email=data["email"], body=data["body"]).exists():
         return DUPLICATE
     return None
 
 
-def _flood(data, ip, now, taken):
+def _claim_flood(data, ip, now, claimed):
     window = settings.COMMENTS_FLOOD_SECONDS
     if not window:
         return None
-    if not all(taken[key] for key in _flood_keys(data, ip)):
+    if not all(_claim(key, window, claimed) for key in _flood_keys(data, ip)):
         return FLOOD
     since = now - datetime.timedelta(seconds=window)
     if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():
@@ -143,21 +123,36 @@ def _flood(data, ip, now, taken):
     return None
 
 
-def _claim(timeouts):
-    """Take each key of ``{key: seconds}`` that nobody holds, in one round trip where the cache
-    can (newsroom/cache.py). Returns ``({key: free}, [keys taken now])``; a cache outage lets
-    every key pass, and takes none."""
+def _claim_form(data, ip, claimed):
+    """One comment per form from each address.
+
+    A cached page hands the same signed timestamp to every reader who loads it within its
+    lifetime, so the form cannot be single-use outright; single-use per address still stops
+    a client replaying one form for hours. A reader whose comment appears gets a new page
+    (the article changed) and one whose comment is held gets their own, so neither meets this.
+    """
+    if not _claim(_form_key(data, ip), settings.COMMENTS_MAX_FORM_AGE, claimed):
+        return REUSED_FORM
+    return None
+
+
+def _form_key(data, ip):
+    digest = hashlib.sha256(data["timestamp"].encode()).hexdigest()
+    return f"comment-form:{digest}:{ip or '-'}"
+
+
+def _claim(key, seconds, claimed):
+    """Take ``key`` for ``seconds``; False when someone holds it. A cache outage lets it pass."""
     try:
         if caching.cache_is_down():
             raise caching.CacheDown
-        if hasattr(cache, "add_many"):
-            added = cache.add_many(timeouts)
-        else:
-            added = {key: cache.add(key, 1, seconds) for key, seconds in timeouts.items()}
+        taken = cache.add(key, 1, seconds)
     except Exception:  # the cache is down: the database checks still stand
         caching.cache_down("comment gate")
-        return dict.fromkeys(timeouts, True), []
-    return added, [key for key, taken in added.items() if taken]
+        return True
+    if taken:
+        claimed.append(key)
+    return taken
 
 
 # The cache tag of the moderators' rules: comments.signals moves it when one changes.

@@ -40,13 +40,3 @@ class RedisCache(DjangoRedisCache):
                 pipe.set(key, start, nx=True)
                 pipe.incr(key)
             pipe.execute()
-
-    def add_many(self, timeouts, version=None):
-        """``cache.add`` for each key of ``{key: timeout}`` in one round trip: ``{key: added}``."""
-        client = self._cache.get_client(write=True)
-        with client.pipeline(transaction=False) as pipe:
-            for key, timeout in timeouts.items():
-                key = self.make_and_validate_key(key, version=version)
-                pipe.set(key, self._cache._serializer.dumps(1), nx=True, ex=timeout)
-            added = pipe.execute()
-        return {key: bool(result) for key, result in zip(timeouts, added, strict=True)}
