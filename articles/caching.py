@@ -51,16 +51,15 @@ def generations(tags):
     While the cache is down every generation is None: fragments are then built every time and
     pages are not stored, so readers get pages straight from the database.
     """
-    try:
-        if cache_is_down():
-            raise CacheDown
-        _owed.pay()  # first the bumps this process could not make while the cache was down
-        return _read_generations(tags)
-    except DatabaseError:  # the next publish time is read from the database
-        raise
-    except Exception:
-        cache_down("generations")
-        return {tag: None for tag in tags} | ({LIVE: 0} if SITE in tags or LIVE in tags else {})
+    if not cache_is_down():
+        try:
+            _owed.pay()  # first the bumps this process could not make while the cache was down
+            return _read_generations(tags)
+        except DatabaseError:  # the next publish time is read from the database
+            raise
+        except Exception:
+            cache_down("generations")
+    return {tag: None for tag in tags} | ({LIVE: 0} if SITE in tags or LIVE in tags else {})
 
 
 def _read_generations(tags):
@@ -105,15 +104,15 @@ def _bump_or_owe(tags):
     read of generations. A cache that comes back empty has nothing stale to drop anyway; one
     that was only out of reach still holds pages from before the change, which the owed bump
     (or their own lifetime, at most FRAGMENT_CACHE_SECONDS) retires."""
-    try:
-        if cache_is_down():
-            raise CacheDown
-        _bump(tags)
-    except DatabaseError:
-        raise
-    except Exception:
-        cache_down("invalidation")
-        _owed.add(tags)
+    if not cache_is_down():
+        try:
+            _bump(tags)
+            return
+        except DatabaseError:
+            raise
+        except Exception:
+            cache_down("invalidation")
+    _owed.add(tags)
 
 
 class _OwedBumps:
@@ -125,7 +124,7 @@ class _OwedBumps:
         with self._lock:
             self._tags.update(tags)
 
-    def pay_nothing(self):
+    def clear(self):
         with self._lock:
             self._tags = set()
 
@@ -165,21 +164,39 @@ _retry_at = 0.0
 _last_warning = 0.0
 
 
-class CacheDown(Exception):
-    """The cache failed a moment ago: not asked again until CACHE_RETRY_SECONDS have passed."""
-
-
 def forget_process_state():
     """Forget what this process remembers of the cache: an outage, owed bumps, local fragments
     (a clean slate for each test)."""
     global _retry_at
     _retry_at = 0.0
-    _owed.pay_nothing()
+    _owed.clear()
     _local.clear()
 
 
 def cache_is_down():
+    """The cache failed less than CACHE_RETRY_SECONDS ago: this process does not ask it."""
     return time.monotonic() < _retry_at
+
+
+def cache_get(key, doing):
+    """``cache.get``, or None while the cache is down (noting it when this call finds out)."""
+    if cache_is_down():
+        return None
+    try:
+        return cache.get(key)
+    except Exception:
+        cache_down(doing)
+        return None
+
+
+def cache_set(key, value, timeout, doing):
+    """``cache.set``, skipped while the cache is down (noting it when this call finds out)."""
+    if cache_is_down():
+        return
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        cache_down(doing)
 
 
 def cache_down(doing):
@@ -236,23 +253,16 @@ def fragment(name, tags, build, timeout=None, keep_local=False):
     in this process, so they cost no round trip while their tags stand. They are shared by the
     process's requests from then on: the caller must treat them as read-only.
     """
-    if not settings.PAGE_CACHE_FRAGMENTS or not is_known(tags) or cache_is_down():
+    if not settings.PAGE_CACHE_FRAGMENTS or not is_known(tags):
         return build()
     stamp = ".".join(f"{tag}={gen}" for tag, gen in sorted(tags.items()))
     key = "fragment:" + hashlib.md5(f"{name}|{stamp}".encode()).hexdigest()
     if keep_local and (value := _local.get(key)) is not None:
         return value
-    try:
-        value = cache.get(key)
-    except Exception:
-        cache_down("fragments")
-        return build()
+    value = cache_get(key, "fragments")
     if value is None:
         value = build()
-        try:
-            cache.set(key, value, timeout or settings.FRAGMENT_CACHE_SECONDS)
-        except Exception:
-            cache_down("fragments")
+        cache_set(key, value, timeout or settings.FRAGMENT_CACHE_SECONDS, "fragments")
     if keep_local:
         _local.put(key, value)
     return value

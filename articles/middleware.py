@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl
 
 import brotli
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_bytes_from_wsgi
 from django.http import HttpResponse, HttpResponsePermanentRedirect, QueryDict, UnreadablePostError
@@ -106,11 +105,7 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE_SECONDS or not caching.is_shareable_request(request):
             return self.get_response(request)
         key = self.key(request)
-        try:
-            stored = None if caching.cache_is_down() else cache.get(key)
-        except Exception:  # the cache is down: the page is built from the database
-            caching.cache_down("pages")
-            stored = None
+        stored = caching.cache_get(key, "pages")  # None with the cache down: built anew
         if (
             stored is not None
             and time.time() < stored["valid_until"]
@@ -142,10 +137,7 @@ class PageCacheMiddleware:
             "headers": [(k, v) for k, v in response.items() if k != "Content-Length"],
             "content": response.content,
         }
-        try:
-            cache.set(key, entry, seconds)
-        except Exception:
-            caching.cache_down("pages")
+        caching.cache_set(key, entry, seconds, "pages")
 
     def replay(self, stored):
         response = HttpResponse(stored["content"])

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import akismet
 import httpx
 from django.conf import settings
-from django.core.cache import cache
+
+from articles import caching
 
 logger = logging.getLogger(__name__)
 
@@ -121,31 +122,21 @@ def key_status():
     """ "disabled", "valid", "invalid" or "unreachable"; cached, for the admin's warning."""
     if not is_enabled():
         return "disabled"
-    try:
-        status = cache.get(KEY_STATUS_CACHE_KEY)
-    except Exception:  # the cache is down: ask Akismet, as on a cold cache
-        status = None
-    if status is None:
+    status = caching.cache_get(KEY_STATUS_CACHE_KEY, "Akismet key status")
+    if status is None:  # also with the cache down: Akismet is asked, as on a cold cache
         try:
             with _client() as client:
                 status = "valid" if client.verify_key() else "invalid"
         except akismet.AkismetError as error:
             logger.warning("Akismet key check failed: %s", _describe(error))
             status = "unreachable"
-        _remember_key_status(status)
+        caching.cache_set(KEY_STATUS_CACHE_KEY, status, KEY_STATUS_SECONDS, "Akismet key status")
     return status
 
 
 def _note_key_problem(error):
     if isinstance(error, akismet.ConfigurationError):
-        _remember_key_status("invalid")
-
-
-def _remember_key_status(status):
-    try:
-        cache.set(KEY_STATUS_CACHE_KEY, status, KEY_STATUS_SECONDS)
-    except Exception:  # a note for the admin's warning only
-        logger.warning("Akismet key status not cached: the cache is unavailable.")
+        caching.cache_set(KEY_STATUS_CACHE_KEY, "invalid", KEY_STATUS_SECONDS, "Akismet key")
 
 
 def _absolute(path):

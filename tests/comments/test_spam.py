@@ -167,6 +167,15 @@ def test_the_key_status_is_checked_with_akismet_and_cached(fake_akismet, setting
     assert len(fake_akismet.hits("/1.1/verify-key")) == 1
 
 
+def test_with_the_cache_down_the_key_status_is_asked_of_akismet_each_time(fake_akismet, settings):
+    settings.CACHES = {"default": {"BACKEND": "newsroom.cache.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
+
+    assert spam.key_status() == "valid"
+    assert spam.key_status() == "valid"
+    assert len(fake_akismet.hits("/1.1/verify-key")) == 2  # nothing could be kept
+
+
 def test_an_invalid_key_is_reported(fake_akismet):
     fake_akismet.mode = "invalid_key"
 
