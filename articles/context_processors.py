@@ -18,9 +18,14 @@ def site(request):
     }
 
 
-def navigation():
+def navigation(generations=None):
+    """The navigation's sections, under the ``site`` generation of ``generations`` when the
+    page has read it already (else read here)."""
+    if generations is None:
+        generations = caching.generations([caching.SITE])
     # Named anew with ``url``: entries cached by code without it are never read.
-    return caching.fragment("navigation|urls", caching.generations([caching.SITE]), top_sections)
+    site = {caching.SITE: generations[caching.SITE]}
+    return caching.fragment("navigation|urls", site, top_sections)
 
 
 def top_sections():

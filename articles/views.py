@@ -105,6 +105,13 @@ def published_page(own, parts):
     return {**own, **parts, "news_article": news_article}
 
 
+def card_part_tags():
+    """The cache tags the card parts show, as each names them in its ``cache_tags``: a listing
+    reads them with the site's, in one round trip."""
+    parts = (import_string(path) for path in settings.ARTICLE_CARD_PARTS)
+    return [tag for part in parts for tag in getattr(part, "cache_tags", ())]
+
+
 def card_parts(articles, depends_on):
     """``articles`` (for cards) with what other apps add to each (settings.ARTICLE_CARD_PARTS).
 
@@ -128,7 +135,23 @@ def article_page(request, article, status, **given):
     return render(request, "articles/article_detail.html", context, status=status)
 
 
-class HomeView(caching.SharedCacheMixin, TemplateView):
+class ReaderPageMixin(caching.SharedCacheMixin):
+    """A reader page: from the shared cache, with its navigation read under the generations
+    the page has read (no round trip of its own)."""
+
+    def get_context_data(self, **kwargs):
+        nav_sections = navigation(self.cache_generations)
+        return super().get_context_data(nav_sections=nav_sections, **kwargs)
+
+
+class ListingMixin(ReaderPageMixin):
+    """A page of article cards, which show what the card parts add."""
+
+    def cache_tags(self):
+        return [caching.SITE, *card_part_tags()]
+
+
+class HomeView(ListingMixin, TemplateView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
@@ -164,7 +187,7 @@ def section_blocks(articles):
     return sorted(blocks.items(), key=lambda block: (block[0].position, block[0].name))
 
 
-class ArticleDetailView(caching.SharedCacheMixin, DetailView):
+class ArticleDetailView(ReaderPageMixin, DetailView):
     def get_queryset(self):
         return Article.objects.published().select_related("section__parent")
 
@@ -210,7 +233,7 @@ def page_range(page):
     return page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
 
 
-class ArticleListView(caching.SharedCacheMixin, ListView):
+class ArticleListView(ListingMixin, ListView):
     """A paginated list of published articles about one subject (section, author, tag)."""
 
     context_object_name = "articles"
@@ -259,7 +282,7 @@ class TagView(ArticleListView):
         return published.tagged(self.subject)
 
 
-class CorrectionsView(caching.SharedCacheMixin, ListView):
+class CorrectionsView(ReaderPageMixin, ListView):
     """Every published correction and update, newest first."""
 
     template_name = "articles/corrections.html"

@@ -94,6 +94,9 @@ def comment_counts(articles, depends_on):
     return articles.annotate(comment_count=Coalesce(Subquery(approved), 0))
 
 
+comment_counts.cache_tags = (caching.COMMENTS,)  # read by the listing with the site's tag
+
+
 def form_fields(form, reply_to, shared):
     """The form's fields as HTML; an empty form's are the same for everyone, and kept."""
 

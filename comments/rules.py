@@ -175,7 +175,6 @@ def posting_context(article_pk):
             f"posting-context|{article_pk}",
             generations,
             lambda: _read_context(article_pk),
-            keep_local=True,  # read by every post: no round trip while unchanged
         )
     except DatabaseError:
         raise

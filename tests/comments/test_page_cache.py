@@ -299,6 +299,107 @@ def test_the_page_cache_can_be_switched_off_leaving_headers_for_the_http_cache(
     assert "public" in again["Cache-Control"]
 
 
+# Fragments are kept in the process too: a page made of them costs one round trip per read of
+# generations, and nothing else.
+
+CACHE_CALLS = ["get", "get_many", "set", "add", "set_many", "delete", "delete_many", "incr"]
+
+
+def cache_calls(monkeypatch):
+    """Every call the process makes to the cache from now on, by method name (not the calls a
+    backend makes to itself: local memory's ``get_many`` calls ``get``)."""
+    cache, calls, inside = caches["default"], [], []
+
+    def counted(name, real):
+        def call(*args, **kwargs):
+            if not inside:
+                calls.append(name)
+            inside.append(name)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                inside.pop()
+
+        return call
+
+    for name in CACHE_CALLS:
+        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("url", "round_trips"),
+    [(URL, 2), ("/", 1), ("/section/news/", 1), ("/author/ada-writer/", 1), ("/tag/parks/", 1)],
+)
+def test_a_page_built_from_kept_fragments_only_reads_generations(
+    client, article, settings, monkeypatch, url, round_trips
+):
+    # The site's tag and a listing's comment counts in one round trip; an article's own
+    # comments need its primary key, so a second.
+    approved_comment(article, body="Counted on every card.")
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get(url)
+    calls = cache_calls(monkeypatch)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert calls == ["get_many"] * round_trips
+
+
+def test_a_kept_fragment_is_served_by_the_process_without_the_cache(settings):
+    built = []
+    tags = caching.generations(["fragment-check"])
+
+    def build():
+        built.append(1)
+        return f"built {len(built)}"
+
+    first = caching.fragment("check", tags, build)
+    caches["default"].clear()  # the shared copy gone: this process still has its own
+
+    assert caching.fragment("check", tags, build) == first == "built 1"
+    assert caching.fragment("check", caching.generations(["fragment-check"]), build) == "built 2"
+
+
+def test_a_kept_fragment_lasts_as_long_as_its_timeout_in_the_process_too():
+    built = []
+    tags = caching.generations(["fragment-timeout-check"])
+
+    def build():
+        built.append(1)
+        return len(built)
+
+    assert caching.fragment("timed", tags, build, timeout=1) == 1
+    assert caching.fragment("timed", tags, build, timeout=1) == 1
+    time.sleep(1.1)
+
+    assert caching.fragment("timed", tags, build, timeout=1) == 2
+
+
+def test_the_process_keeps_the_fragments_it_used_last(monkeypatch):
+    monkeypatch.setattr(caching._LocalFragments, "size", 2)
+    store = caching._LocalFragments()
+    store.put("a", "A", 60)
+    store.put("b", "B", 60)
+    assert store.get("a") == "A"  # used since "b" was kept
+
+    store.put("c", "C", 60)
+
+    assert (store.get("a"), store.get("b"), store.get("c")) == ("A", None, "C")
+
+
+def test_every_process_sees_a_change_at_once_though_it_keeps_fragments(client, article):
+    held = held_comment(article, body="Seen by every worker.")
+    client.get(URL)  # kept in this process
+    caching.forget_process_state()
+    client.get(URL)  # and in "another" (the same fragments, read back from the shared cache)
+
+    held.approve()
+
+    assert "Seen by every worker." in client.get(URL).content.decode()
+
+
 def test_a_page_changed_while_it_was_built_is_served_but_not_kept(client, article):
     from articles import caching
 
