@@ -72,7 +72,8 @@ def _read_generations(tags):
         for key in missing:
             cache.add(key, time.time_ns(), timeout=None)
         found |= cache.get_many(missing)
-    current = {keys[key]: value for key, value in found.items() if key in keys}
+    # None for a tag the cache does not keep (no cache configured): nothing built is kept.
+    current = {tag: found.get(key) for key, tag in keys.items()}
     if live:
         current[LIVE] = _live(found.get(NEXT_PUBLISH_KEY))
     return current

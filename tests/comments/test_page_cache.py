@@ -535,6 +535,17 @@ def test_with_the_cache_down_a_comment_approved_in_the_admin_shows_at_once(
     assert "Approved while Redis was away." in client.get(URL).content.decode()
 
 
+@pytest.mark.parametrize("url", READER_PAGES)
+def test_with_no_cache_configured_reader_pages_are_built_every_time(client, article, url, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    first, second = queries(client, url), queries(client, url)
+
+    assert first.status_code == second.status_code == 200
+    assert "Splash pads reopen early" in second.content.decode()
+    assert second.queries == first.queries > 0
+
+
 def test_a_change_made_while_the_cache_was_out_of_reach_shows_once_it_is_back(
     client, article, settings
 ):
