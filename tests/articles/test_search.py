@@ -87,6 +87,19 @@ def test_full_text_search_uses_the_gin_index_on_the_stored_vector(client):
     assert len(query) == 20
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The GIN index is PostgreSQL's.")
+def test_new_articles_go_straight_into_the_search_index_not_a_pending_list():
+    words = " ".join(f"word{n}" for n in range(400))  # enough entries to fill pending pages
+    for n in range(10):
+        ArticleFactory(title=f"Indexed at once {n}", body=f"{words} story{n}")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('article_search_idx'::regclass)")
+        [(pending_pages,)] = cursor.fetchall()
+
+    assert pending_pages == 0  # nothing left waiting, so no search has to read a list
+
+
 @pytest.mark.parametrize(
     "hostile",
     ["!(&|" * 2000, "-" * 5000 + "ferry", '"' * 999, "ferry <script>", "a" * 100_000],
