@@ -5,6 +5,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -95,14 +96,17 @@ def fetch(url, headers=None, timeout=60):
         return error.code, dict(error.headers), error.read()
 
 
-def warm_up(url, seconds=2):
-    """A few requests one after another, so fresh workers have compiled templates and opened
-    connections; one at a time, so none is still being served when the measurement starts."""
+def warm_up(url, seconds=2, together=4):
+    """Requests ``together`` at a time, in a few rounds, so that every fresh worker (not only
+    the one that happens to accept first) has compiled its templates and opened its
+    connections before the measurement; each round is waited for, so none is still being
+    served when the measurement starts."""
     started = time.monotonic()
-    for _ in range(4):
-        fetch(url)
-        if time.monotonic() - started > seconds:
-            return
+    with ThreadPoolExecutor(together) as pool:
+        for _ in range(3):
+            list(pool.map(fetch, [url] * together))
+            if time.monotonic() - started > seconds:
+                return
 
 
 def warm_up_posts(url, script, env):
