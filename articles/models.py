@@ -516,7 +516,9 @@ class Article(models.Model):
         # Candidates first, each list short and read through an index, so the ordering below
         # sorts a handful of rows however large the archive.
         same_section = others.filter(section_id=self.section_id).values("pk")[:count]
-        same_tags = others.filter(tags__in=self.tags.values("pk")).values("pk")[: count * 3]
+        # The tags as values (read with the article's prefetch when it was made): a plain IN.
+        tag_ids = [tag.pk for tag in self.tags.all()]
+        same_tags = others.filter(tags__in=tag_ids).values("pk")[: count * 3]
         picks = self.picks.values("related")
         return (
             others.among(picks, same_section, same_tags)

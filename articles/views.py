@@ -49,14 +49,14 @@ def article_context(article, is_preview=False):
     """The article page's own parts: its head tags and its story (with the FAQ and related
     picks), rendered, and its NewsArticle as data, to which other parts add (``news_article``).
     Everything they show is loaded here, in a fixed number of queries."""
+    notes = Prefetch(
+        "notes", ArticleNote.objects.published().in_article_order(), to_attr="public_notes"
+    )
+    prefetch_related_objects([article], "tags", "faqs", notes)  # the tags first: related reads them
     # The article's bylines and its related picks' in one query, which leaves room for its notes.
     related = list(article.related_articles().prefetch_related(None))
     bylines = Prefetch("bylines", Byline.objects.select_related("author"))
     prefetch_related_objects([article, *related], bylines)
-    notes = Prefetch(
-        "notes", ArticleNote.objects.published().in_article_order(), to_attr="public_notes"
-    )
-    prefetch_related_objects([article], "tags", "faqs", notes)
     context = {
         "article": article,
         "is_preview": is_preview,
