@@ -11,6 +11,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
@@ -135,13 +136,31 @@ def article_page(request, article, status, **given):
     return render(request, "articles/article_detail.html", context, status=status)
 
 
+def page_chrome(request, generations):
+    """What is around a reader page (``base.html``'s links, masthead with the navigation, and
+    footer), rendered once per change of the site's content and kept: the same for every page
+    but for the navigation's current item, when the page is one the navigation links to."""
+    nav_sections = navigation(generations)
+    linked = {reverse("articles:home"), *(section.url for section in nav_sections)}
+    current = request.path if request.path in linked else ""
+
+    def build():
+        context = {"request": request, "nav_sections": nav_sections,
+                   "site_name": settings.SITE_NAME}  # fmt: skip
+        parts = ("links", "masthead", "footer")
+        return {part: render_to_string(f"base.html#{part}", context) for part in parts}
+
+    site = {caching.SITE: generations.get(caching.SITE)}
+    return caching.fragment(f"page-chrome|{current}", site, build)
+
+
 class ReaderPageMixin(caching.SharedCacheMixin):
-    """A reader page: from the shared cache, with its navigation read under the generations
-    the page has read (no round trip of its own)."""
+    """A reader page: from the shared cache, with what is around it kept as a fragment under
+    the generations the page has read (no round trip of its own)."""
 
     def get_context_data(self, **kwargs):
-        nav_sections = navigation(self.cache_generations)
-        return super().get_context_data(nav_sections=nav_sections, **kwargs)
+        chrome = page_chrome(self.request, self.cache_generations)
+        return super().get_context_data(chrome=chrome, **kwargs)
 
 
 class ListingMixin(ReaderPageMixin):

@@ -232,6 +232,31 @@ def test_changes_to_what_an_article_shows_appear_on_the_very_next_request(
     assert shown in client.get(URL).content.decode()
 
 
+def navigation_of(page):
+    return page.content.decode().split('class="site-nav"')[1].split("</nav>")[0]
+
+
+def test_the_kept_page_chrome_marks_only_the_page_being_read(client, article):
+    SectionFactory(name="Arts", slug="arts")
+    current = {"/": "/", "/section/news/": "/section/news/", URL: None,
+               "/section/arts/": "/section/arts/", "/author/ada-writer/": None}  # fmt: skip
+    for _ in range(2):  # built, then from the kept fragments
+        for url, marked in current.items():
+            nav = navigation_of(client.get(url))
+            found = re.findall(r'href="([^"]+)" aria-current="page"', nav)
+            assert found == ([marked] if marked else []), url
+
+
+def test_a_renamed_section_shows_in_the_navigation_of_every_page_at_once(client, article):
+    for url in READER_PAGES:
+        client.get(url)
+
+    rename(Section, "news", "Local News")
+
+    for url in READER_PAGES:
+        assert ">Local News</a>" in navigation_of(client.get(url)), url
+
+
 def test_an_unpublished_article_is_gone_on_the_very_next_request(client, article):
     assert client.get(URL).status_code == 200
 
