@@ -250,10 +250,10 @@ def fragment(name, tags, build, timeout=None):
     """A rendered fragment, from the cache when its tags have not changed since it was built.
 
     ``tags`` is ``{tag: generation}`` as read before the data; ``build()`` makes the fragment.
-    It is kept in the shared cache and in this process (read there first, so a page made of
-    fragments costs no round trip for them while their tags stand), for ``timeout`` seconds
-    (FRAGMENT_CACHE_SECONDS by default) in both. A value is shared by the process's requests
-    from then on: the caller must treat it as read-only.
+    It is kept in the shared cache for ``timeout`` seconds (FRAGMENT_CACHE_SECONDS by default),
+    and in this process for as long from when the process got it (read there first, so a page
+    made of fragments costs no round trip for them while their tags stand). A value is shared by
+    the process's requests from then on: the caller must treat it as read-only.
     """
     if not settings.PAGE_CACHE_FRAGMENTS or not is_known(tags):
         return build()
