@@ -250,10 +250,11 @@ def fragment(name, tags, build, timeout=None):
     """A rendered fragment, from the cache when its tags have not changed since it was built.
 
     ``tags`` is ``{tag: generation}`` as read before the data; ``build()`` makes the fragment.
-    It is kept in the shared cache for ``timeout`` seconds (FRAGMENT_CACHE_SECONDS by default),
-    and in this process for as long from when the process got it (read there first, so a page
-    made of fragments costs no round trip for them while their tags stand). A value is shared by
-    the process's requests from then on: the caller must treat it as read-only.
+    It is kept for ``timeout`` seconds from when it was built (FRAGMENT_CACHE_SECONDS by
+    default), in the shared cache and in each process that uses it (read there first, so a page
+    made of fragments costs no round trip for them while their tags stand): a process copy
+    expires with the shared one, however late the process got it. A value is shared by the
+    process's requests from then on: the caller must treat it as read-only.
     """
     if not settings.PAGE_CACHE_FRAGMENTS or not is_known(tags):
         return build()
@@ -262,11 +263,12 @@ def fragment(name, tags, build, timeout=None):
     if (value := _local.get(key)) is not None:
         return value
     timeout = timeout or settings.FRAGMENT_CACHE_SECONDS
-    value = cache_get(key, "fragments")
-    if value is None:
-        value = build()
-        cache_set(key, value, timeout, "fragments")
-    _local.put(key, value, timeout)
+    stored = cache_get(key, "fragments")  # (expiry as a timestamp, value)
+    if stored is None:
+        stored = (time.time() + timeout, build())
+        cache_set(key, stored, timeout, "fragments")
+    expires, value = stored
+    _local.put(key, value, expires - time.time())
     return value
 
 
@@ -295,6 +297,8 @@ class _LocalFragments:
             return entry[1]
 
     def put(self, key, value, timeout):
+        if timeout <= 0:
+            return
         with self._lock:
             self._entries.pop(key, None)
             self._entries[key] = (time.monotonic() + timeout, value)

@@ -402,6 +402,29 @@ def test_a_kept_fragment_lasts_as_long_as_its_timeout_in_the_process_too():
     assert caching.fragment("timed", tags, build, timeout=1) == 2
 
 
+def test_a_process_that_gets_a_fragment_late_keeps_it_only_as_long_as_the_shared_cache():
+    built = []
+    tags = caching.generations(["fragment-late-check"])
+
+    def build():
+        built.append(1)
+        return len(built)
+
+    assert caching.fragment("late", tags, build, timeout=2) == 1  # built and shared
+    time.sleep(1)
+    caching.forget_process_state()  # another process, which reads it from the shared cache
+    assert caching.fragment("late", tags, build, timeout=2) == 1
+    time.sleep(1.1)  # the shared copy's two seconds are over, though this process got it at 1
+
+    assert caching.fragment("late", tags, build, timeout=2) == 2
+
+
+def test_no_page_prints_template_markup(client, article):
+    for url in READER_PAGES:
+        page = client.get(url).content.decode()
+        assert "{#" not in page and "{%" not in page and "{{" not in page, url
+
+
 def test_the_process_keeps_the_fragments_it_used_last(monkeypatch):
     monkeypatch.setattr(caching._LocalFragments, "size", 2)
     store = caching._LocalFragments()
