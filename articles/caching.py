@@ -79,6 +79,12 @@ def _read_generations(tags):
     return current
 
 
+def site_generation(generations):
+    """Of ``generations``, the ``site`` tag's only (None if not read): for what shows nothing
+    else, so that it is kept once for every page rather than once per page's other tags."""
+    return {SITE: generations.get(SITE)}
+
+
 def is_known(generations):
     """Whether ``generations`` were read from the cache (not None because it was down)."""
     return None not in generations.values()
@@ -289,11 +295,9 @@ class _LocalFragments:
     def get(self, key):
         with self._lock:
             entry = self._entries.pop(key, None)
-            if entry is None:
+            if entry is None or entry[0] <= time.monotonic():
                 return None
-            if entry[0] <= time.monotonic():
-                return None
-            self._entries[key] = entry
+            self._entries[key] = entry  # now the most recently used
             return entry[1]
 
     def put(self, key, value, timeout):

@@ -24,7 +24,7 @@ def navigation(generations=None):
     if generations is None:
         generations = caching.generations([caching.SITE])
     # Named anew with ``url``: entries cached by code without it are never read.
-    site = {caching.SITE: generations.get(caching.SITE)}  # None: no cache to ask
+    site = caching.site_generation(generations)
     return caching.fragment("navigation|urls", site, top_sections)
 
 

@@ -150,7 +150,7 @@ def page_chrome(request, generations):
         parts = ("links", "masthead", "footer")
         return {part: render_to_string(f"base.html#{part}", context) for part in parts}
 
-    site = {caching.SITE: generations.get(caching.SITE)}
+    site = caching.site_generation(generations)
     return caching.fragment(f"page-chrome|{current}", site, build)
 
 
