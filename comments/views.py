@@ -83,21 +83,16 @@ def take_comment(request, form, ip, moderators_rules):
     return response
 
 
-# How many approved top-level comments the article has in all and before the comment's thread:
-# one pass over the article's threads in comment_thread_idx, whatever the page. The thread
-# (``root``) is the comment itself or, for a reply, its top-level ancestor, found in the same
-# query however deep the reply.
+# How many approved top-level comments the article has in all, and before the comment's thread:
+# one pass over the article's threads in comment_thread_idx, whatever the page. The thread of a
+# top-level comment is the comment itself, whose place the view already knows; a reply's is
+# its top-level ancestor, found in the same query however deep the reply.
 THREAD_POSITION_SQL = """
-WITH RECURSIVE {root}
-SELECT root.status, COUNT(o.submitted_at),
-    COUNT(o.submitted_at) FILTER (WHERE o.submitted_at < root.submitted_at)
-FROM root LEFT JOIN {table} o ON o.article_id = root.article_id
-    AND o.parent_id IS NULL AND o.status = %(approved)s
-GROUP BY root.id, root.status
+SELECT COUNT(submitted_at), COUNT(submitted_at) FILTER (WHERE submitted_at < %(submitted_at)s)
+FROM {table} WHERE article_id = %(article)s AND parent_id IS NULL AND status = %(approved)s
 """
-THREAD_SQL = "root AS (SELECT id, article_id, status, submitted_at FROM {table} WHERE id = %(pk)s)"
-REPLY_THREAD_SQL = """
-ancestry(id, parent_id) AS (
+REPLY_POSITION_SQL = """
+WITH RECURSIVE ancestry(id, parent_id) AS (
     SELECT id, parent_id FROM {table} WHERE id = %(pk)s
     UNION ALL
     SELECT c.id, c.parent_id FROM {table} c JOIN ancestry a ON c.id = a.parent_id
@@ -105,22 +100,33 @@ ancestry(id, parent_id) AS (
 root AS (
     SELECT id, article_id, status, submitted_at FROM {table}
     WHERE id = (SELECT id FROM ancestry WHERE parent_id IS NULL)
-)"""
+)
+SELECT root.status, COUNT(o.submitted_at),
+    COUNT(o.submitted_at) FILTER (WHERE o.submitted_at < root.submitted_at)
+FROM root LEFT JOIN {table} o ON o.article_id = root.article_id
+    AND o.parent_id IS NULL AND o.status = %(approved)s
+GROUP BY root.id, root.status
+"""
 
 
 def thread_position_query(comment):
-    """THREAD_POSITION_SQL for ``comment``, and its parameters."""
+    """The query of where ``comment``'s thread is, and its parameters: it answers the root's
+    status (replies only), the article's approved threads, and those before the comment's."""
     table = Comment._meta.db_table
-    root = (REPLY_THREAD_SQL if comment.is_reply() else THREAD_SQL).format(table=table)
-    sql = THREAD_POSITION_SQL.format(root=root, table=table)
-    return sql, {"pk": comment.pk, "approved": Comment.Status.APPROVED}
+    approved = Comment.Status.APPROVED
+    if comment.is_reply():
+        return REPLY_POSITION_SQL.format(table=table), {"pk": comment.pk, "approved": approved}
+    submitted_at = connection.ops.adapt_datetimefield_value(comment.submitted_at)  # as stored
+    params = {"article": comment.article_id, "submitted_at": submitted_at}
+    return THREAD_POSITION_SQL.format(table=table), {**params, "approved": approved}
 
 
 def comment_url(comment):
     """Where a comment shows on its article: the page of its thread, when there are pages."""
     with connection.cursor() as cursor:
         cursor.execute(*thread_position_query(comment))
-        root_status, roots, before = cursor.fetchone()
+        row = cursor.fetchone()
+    root_status, roots, before = row if comment.is_reply() else (comment.status, *row)
     size = settings.COMMENTS_PAGE_SIZE
     if roots + (root_status != Comment.Status.APPROVED) <= size:
         return comment.get_absolute_url()
