@@ -63,33 +63,40 @@ def gate(article, data, ip, now):
     ``now`` is the submission time the comment will be stored with: the flood window is
     measured from it, so no two comments from one IP or e-mail address are stored closer.
 
-    Simultaneous posts race past a plain check-then-insert, so each decision first claims a
-    key with ``cache.add`` (atomic in Redis, shared by every worker; and in local memory, for
-    the single-process default): one identical comment at a time, one comment per IP
-    address and per e-mail address in each flood window, and one comment per form from each
-    address. The database checks then catch what the cache no longer holds (an older
-    duplicate, an evicted key), and keep the window exact between stored times, which the
-    claims, taken a moment after ``now``, cannot.
+    Simultaneous posts race past a plain check-then-insert, so the post first claims a key per
+    decision, all of them or none (``claim_all``: in one step in Redis, shared by every worker;
+    key by key in local memory, for the single-process default): one identical comment at a
+    time, one comment per IP address and per e-mail address in each flood window, and one
+    comment per form from each address. The database checks then catch what the cache no
+    longer holds (an older duplicate, an evicted key), and keep the window exact between
+    stored times, which the claims, taken a moment after ``now``, cannot.
     """
     if not comments_open(article, now):
         return CLOSED
-    claimed = []
-    refusal = (
-        _claim_duplicate(article, data, claimed)
-        or _claim_flood(data, ip, now, claimed)
-        or _claim_form(data, ip, claimed)
-    )
+    window = settings.COMMENTS_FLOOD_SECONDS
+    claims = {_duplicate_key(article, data): DUPLICATE_CLAIM_SECONDS}
+    claims |= dict.fromkeys(_flood_keys(data, ip) if window else [], window)
+    claims[_form_key(data, ip)] = settings.COMMENTS_MAX_FORM_AGE
+    held = claim_all(claims)
+    if held is not None:
+        return _HELD[held.partition(":")[0]]
+    refusal = _stored_duplicate(article, data)
+    if refusal is None and window:
+        refusal = _stored_flood(data, ip, now)
     if refusal:
-        cache.delete_many(claimed)  # a refused post must not count against the next one
+        release_claims(claims)  # a refused post must not count against the next one
     return refusal
 
 
 def release(article, data, ip):
     """Free what ``gate`` claimed for a comment that was not saved after all (the database
     failed), so the reader can send it again at once; the database checks still stand."""
+    release_claims([_duplicate_key(article, data), *_flood_keys(data, ip), _form_key(data, ip)])
+
+
+def release_claims(keys):
     try:
-        keys = [_duplicate_key(article, data), *_flood_keys(data, ip), _form_key(data, ip)]
-        cache.delete_many(keys)
+        cache.delete_many(list(keys))
     except Exception:
         logger.warning("Comment gate: the cache is unavailable; claims expire by themselves.")
 
@@ -103,27 +110,7 @@ def _flood_keys(data, ip):
     return [f"comment-flood:email:{data['email']}", *([f"comment-flood:ip:{ip}"] if ip else [])]
 
 
-def _claim_duplicate(article, data, claimed):
-    if not _claim(_duplicate_key(article, data), DUPLICATE_CLAIM_SECONDS, claimed):
-        return DUPLICATE
-    if Comment.objects.for_article(article).filter(email=data["email"], body=data["body"]).exists():
-        return DUPLICATE
-    return None
-
-
-def _claim_flood(data, ip, now, claimed):
-    window = settings.COMMENTS_FLOOD_SECONDS
-    if not window:
-        return None
-    if not all(_claim(key, window, claimed) for key in _flood_keys(data, ip)):
-        return FLOOD
-    since = now - datetime.timedelta(seconds=window)
-    if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():
-        return FLOOD
-    return None
-
-
-def _claim_form(data, ip, claimed):
+def _form_key(data, ip):
     """One comment per form from each address.
 
     A cached page hands the same signed timestamp to every reader who loads it within its
@@ -131,28 +118,46 @@ def _claim_form(data, ip, claimed):
     a client replaying one form for hours. A reader whose comment appears gets a new page
     (the article changed) and one whose comment is held gets their own, so neither meets this.
     """
-    if not _claim(_form_key(data, ip), settings.COMMENTS_MAX_FORM_AGE, claimed):
-        return REUSED_FORM
-    return None
-
-
-def _form_key(data, ip):
     digest = hashlib.sha256(data["timestamp"].encode()).hexdigest()
     return f"comment-form:{digest}:{ip or '-'}"
 
 
-def _claim(key, seconds, claimed):
-    """Take ``key`` for ``seconds``; False when someone holds it. A cache outage lets it pass."""
-    if caching.cache_is_down():  # the database checks still stand
-        return True
+# Whose claim is held, by the first part of its key: the refusal.
+_HELD = {"comment-duplicate": DUPLICATE, "comment-flood": FLOOD, "comment-form": REUSED_FORM}
+
+
+def _stored_duplicate(article, data):
+    if Comment.objects.for_article(article).filter(email=data["email"], body=data["body"]).exists():
+        return DUPLICATE
+    return None
+
+
+def _stored_flood(data, ip, now):
+    since = now - datetime.timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS)
+    if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():
+        return FLOOD
+    return None
+
+
+def claim_all(timeouts):
+    """Take every key of ``timeouts`` (key: seconds), or none of them: the first key someone
+    holds, else None. Redis takes them in one round trip (``newsroom.cache.RedisCache``);
+    another cache one by one, giving back what it took when a key is held. A cache outage
+    lets the post pass: the database checks still stand."""
+    if caching.cache_is_down():
+        return None
     try:
-        taken = cache.add(key, 1, seconds)
-    except Exception:  # the cache is down: the database checks still stand
+        if hasattr(cache, "add_all"):
+            return cache.add_all(timeouts)
+        taken = []
+        for key, seconds in timeouts.items():
+            if not cache.add(key, 1, seconds):
+                cache.delete_many(taken)
+                return key
+            taken.append(key)
+    except Exception:
         caching.cache_down("comment gate")
-        return True
-    if taken:
-        claimed.append(key)
-    return taken
+    return None
 
 
 # The cache tag of the moderators' rules: comments.signals moves it when one changes.

@@ -24,10 +24,40 @@ class PooledRedisCacheClient(RedisCacheClient):
         return client
 
 
+# Every key, or none: the first one already held stops it. One script, so no other client's
+# claims can come in between (a pipeline of SET NX would take each free key, and two of them
+# interleaved could each take a key the other needs).
+ADD_ALL_OR_NONE = """
+for i, key in ipairs(KEYS) do
+    if redis.call('EXISTS', key) == 1 then return i end
+end
+for i, key in ipairs(KEYS) do
+    redis.call('SET', key, ARGV[1], 'EX', ARGV[i + 1])
+end
+return 0
+"""
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
+
+    def add_all(self, timeouts, value=1, version=None):
+        """Add every key of ``timeouts`` (key: seconds, each at least one) with ``value``, in
+        one round trip, or none of them: return the first key someone already holds, else
+        None. (All the keys must live on one server, as they do outside Redis Cluster.)"""
+        keys = list(timeouts)
+        client = self._cache.get_client(write=True)
+        script = self.__dict__.get("_add_all_script")
+        if script is None:
+            script = self._add_all_script = client.register_script(ADD_ALL_OR_NONE)
+        names = [self.make_and_validate_key(key, version=version) for key in keys]
+        seconds = [int(timeouts[key]) for key in keys]
+        held = script(
+            keys=names, args=[self._cache._serializer.dumps(value), *seconds], client=client
+        )
+        return keys[held - 1] if held else None
 
     def incr_or_start_many(self, keys, start, version=None):
         """Add one to each of ``keys``, setting any that is missing to ``start`` first: the
