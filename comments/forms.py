@@ -74,7 +74,10 @@ class CommentForm(forms.ModelForm):
     def __init__(self, *args, article, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.article = self.instance.article = article
-        self.fields["parent"].queryset = Comment.objects.approved().for_article(article)
+        if self.data.get(self.add_prefix("parent")):
+            # A reply, to a published comment on this article only. (Without a posted parent the
+            # field is never asked: it is empty, and hidden when shown, so it lists no choices.)
+            self.fields["parent"].queryset = Comment.objects.approved().for_article(article)
         self.fields["url"].assume_scheme = "https"
         for field in self.fields.values():
             if field.required and not field.widget.is_hidden:
