@@ -73,19 +73,21 @@ def gate(article, data, ip, now):
     """
     if not comments_open(article, now):
         return CLOSED
+    # What is stored first: a reader sending a saved comment again is told so, whichever of
+    # its claims may still be held (and claims nothing, so holds up nobody else meanwhile).
+    if _stored_duplicate(article, data):
+        return DUPLICATE
     window = settings.COMMENTS_FLOOD_SECONDS
     claims = {_duplicate_key(article, data): DUPLICATE_CLAIM_SECONDS}
     claims |= dict.fromkeys(_flood_keys(data, ip) if window else [], window)
     claims[_form_key(data, ip)] = settings.COMMENTS_MAX_FORM_AGE
-    held = claim_all(claims)
-    if held is not None:
-        return _HELD[held.partition(":")[0]]
-    refusal = _stored_duplicate(article, data)
-    if refusal is None and window:
-        refusal = _stored_flood(data, ip, now)
-    if refusal:
-        release_claims(claims)  # a refused post must not count against the next one
-    return refusal
+    held, taken = claim_all(claims)
+    kind = held.partition(":")[0] if held else None
+    # The flood comes before the form, as a reader would want to hear it.
+    if kind in (None, FORM_CLAIM) and window and _stored_flood(data, ip, now):
+        release_claims(taken)  # a refused post must not count against the next one
+        return FLOOD
+    return _HELD[kind] if kind else None
 
 
 def release(article, data, ip):
@@ -95,6 +97,8 @@ def release(article, data, ip):
 
 
 def release_claims(keys):
+    if not keys or caching.cache_is_down():
+        return
     try:
         cache.delete_many(list(keys))
     except Exception:
@@ -119,11 +123,12 @@ def _form_key(data, ip):
     (the article changed) and one whose comment is held gets their own, so neither meets this.
     """
     digest = hashlib.sha256(data["timestamp"].encode()).hexdigest()
-    return f"comment-form:{digest}:{ip or '-'}"
+    return f"{FORM_CLAIM}:{digest}:{ip or '-'}"
 
 
 # Whose claim is held, by the first part of its key: the refusal.
-_HELD = {"comment-duplicate": DUPLICATE, "comment-flood": FLOOD, "comment-form": REUSED_FORM}
+FORM_CLAIM = "comment-form"
+_HELD = {"comment-duplicate": DUPLICATE, "comment-flood": FLOOD, FORM_CLAIM: REUSED_FORM}
 
 
 def _stored_duplicate(article, data):
@@ -140,24 +145,27 @@ def _stored_flood(data, ip, now):
 
 
 def claim_all(timeouts):
-    """Take every key of ``timeouts`` (key: seconds), or none of them: the first key someone
-    holds, else None. Redis takes them in one round trip (``newsroom.cache.RedisCache``);
-    another cache one by one, giving back what it took when a key is held. A cache outage
-    lets the post pass: the database checks still stand."""
+    """Take every key of ``timeouts`` (key: seconds), or none of them: ``(held, taken)``, the
+    first key someone holds (else None) and the keys taken. Redis takes them in one round trip
+    (``newsroom.cache.RedisCache``); another cache one by one, giving back what it took when a
+    key is held. A cache outage lets the post pass, taking nothing: the database checks still
+    stand."""
     if caching.cache_is_down():
-        return None
+        return None, []
     try:
         if hasattr(cache, "add_all"):
-            return cache.add_all(timeouts)
+            held = cache.add_all(timeouts)
+            return held, [] if held else list(timeouts)
         taken = []
         for key, seconds in timeouts.items():
             if not cache.add(key, 1, seconds):
                 cache.delete_many(taken)
-                return key
+                return key, []
             taken.append(key)
+        return None, taken
     except Exception:
         caching.cache_down("comment gate")
-    return None
+    return None, []
 
 
 # The cache tag of the moderators' rules: comments.signals moves it when one changes.

@@ -83,12 +83,14 @@ def take_comment(request, form, ip, moderators_rules):
     return response
 
 
-# How many approved top-level comments the article has in all, and before the comment's thread:
-# one pass over the article's threads in comment_thread_idx, whatever the page. The thread of a
-# top-level comment is the comment itself, whose place the view already knows; a reply's is
-# its top-level ancestor, found in the same query however deep the reply.
+# The status of the comment's thread (the top-level comment it is in) and how many approved
+# top-level comments the article has in all and before that thread: one pass over the article's
+# threads in comment_thread_idx, whatever the page. A top-level comment is its own thread, with
+# its article and time known; a reply's thread is its top-level ancestor, found in the same
+# query however deep the reply. (The status is read: a spam check may just have changed it.)
 THREAD_POSITION_SQL = """
-SELECT COUNT(submitted_at), COUNT(submitted_at) FILTER (WHERE submitted_at < %(submitted_at)s)
+SELECT (SELECT status FROM {table} WHERE id = %(pk)s), COUNT(submitted_at),
+    COUNT(submitted_at) FILTER (WHERE submitted_at < %(submitted_at)s)
 FROM {table} WHERE article_id = %(article)s AND parent_id IS NULL AND status = %(approved)s
 """
 REPLY_POSITION_SQL = """
@@ -110,23 +112,22 @@ GROUP BY root.id, root.status
 
 
 def thread_position_query(comment):
-    """The query of where ``comment``'s thread is, and its parameters: it answers the root's
-    status (replies only), the article's approved threads, and those before the comment's."""
+    """The query of where ``comment``'s thread is, and its parameters: it answers the thread's
+    status, the article's approved threads, and those before the comment's thread."""
     table = Comment._meta.db_table
-    approved = Comment.Status.APPROVED
+    params = {"pk": comment.pk, "approved": Comment.Status.APPROVED}
     if comment.is_reply():
-        return REPLY_POSITION_SQL.format(table=table), {"pk": comment.pk, "approved": approved}
+        return REPLY_POSITION_SQL.format(table=table), params
     submitted_at = connection.ops.adapt_datetimefield_value(comment.submitted_at)  # as stored
-    params = {"article": comment.article_id, "submitted_at": submitted_at}
-    return THREAD_POSITION_SQL.format(table=table), {**params, "approved": approved}
+    params |= {"article": comment.article_id, "submitted_at": submitted_at}
+    return THREAD_POSITION_SQL.format(table=table), params
 
 
 def comment_url(comment):
     """Where a comment shows on its article: the page of its thread, when there are pages."""
     with connection.cursor() as cursor:
         cursor.execute(*thread_position_query(comment))
-        row = cursor.fetchone()
-    root_status, roots, before = row if comment.is_reply() else (comment.status, *row)
+        root_status, roots, before = cursor.fetchone()
     size = settings.COMMENTS_PAGE_SIZE
     if roots + (root_status != Comment.Status.APPROVED) <= size:
         return comment.get_absolute_url()

@@ -27,12 +27,19 @@ class PooledRedisCacheClient(RedisCacheClient):
 # Every key, or none: the first one already held stops it. One script, so no other client's
 # claims can come in between (a pipeline of SET NX would take each free key, and two of them
 # interleaved could each take a key the other needs).
+# A key's seconds: "-" keeps it until deleted; 0 stores nothing (as Django's add() with a
+# timeout of zero or less, it still fails when the key is held).
 ADD_ALL_OR_NONE = """
 for i, key in ipairs(KEYS) do
     if redis.call('EXISTS', key) == 1 then return i end
 end
 for i, key in ipairs(KEYS) do
-    redis.call('SET', key, ARGV[1], 'EX', ARGV[i + 1])
+    local seconds = ARGV[i + 1]
+    if seconds == '-' then
+        redis.call('SET', key, ARGV[1])
+    elseif tonumber(seconds) > 0 then
+        redis.call('SET', key, ARGV[1], 'EX', seconds)
+    end
 end
 return 0
 """
@@ -44,8 +51,8 @@ class RedisCache(DjangoRedisCache):
         self._class = PooledRedisCacheClient
 
     def add_all(self, timeouts, value=1, version=None):
-        """Add every key of ``timeouts`` (key: seconds, each at least one) with ``value``, in
-        one round trip, or none of them: return the first key someone already holds, else
+        """Add every key of ``timeouts`` (key: timeout, as ``add()`` takes it) with ``value``,
+        in one round trip, or none of them: return the first key someone already holds, else
         None. (All the keys must live on one server, as they do outside Redis Cluster.)"""
         keys = list(timeouts)
         client = self._cache.get_client(write=True)
@@ -53,7 +60,8 @@ class RedisCache(DjangoRedisCache):
         if script is None:
             script = self._add_all_script = client.register_script(ADD_ALL_OR_NONE)
         names = [self.make_and_validate_key(key, version=version) for key in keys]
-        seconds = [int(timeouts[key]) for key in keys]
+        seconds = [self.get_backend_timeout(timeouts[key]) for key in keys]
+        seconds = ["-" if timeout is None else timeout for timeout in seconds]
         held = script(
             keys=names, args=[self._cache._serializer.dumps(value), *seconds], client=client
         )

@@ -166,6 +166,19 @@ def test_a_deep_reply_links_to_the_page_of_its_thread_in_a_fixed_number_of_queri
     assert comment_url(latest) == f"{URL}?cpage=2#comment-{latest.pk}"
 
 
+def test_where_a_comment_shows_follows_its_stored_status_not_a_stale_copy(article, settings):
+    # A spam check run inline at commit approves the comment in the database while the view's
+    # copy still says pending: one thread more would not fit on the page, the stored one does.
+    from comments.views import comment_url
+
+    settings.COMMENTS_PAGE_SIZE = 2
+    add(article, minutes=0)
+    comment = add(article, minutes=1)
+    comment.status = Comment.Status.PENDING  # the view's copy, from before the check
+
+    assert comment_url(comment) == f"{URL}#comment-{comment.pk}"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="The plan is PostgreSQL's.")
 @pytest.mark.parametrize("reply", [False, True], ids=["thread", "reply"])
 def test_where_a_comment_shows_is_counted_from_the_threads_index_alone(article, reply):

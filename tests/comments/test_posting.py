@@ -5,10 +5,13 @@ import time
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db.models.signals import post_init
 from django.utils import timezone
 
+from articles import caching
 from articles.models import Article
+from comments import rules
 from comments.forms import sign_timestamp
 from comments.models import Comment, Rule
 from tests.comments.conftest import approved_comment
@@ -375,6 +378,34 @@ def test_readers_sharing_a_cached_form_each_send_their_comment(post, article, se
     codes = [post(article, timestamp=timestamp, ip=f"192.0.2.{n}").status_code for n in (1, 2, 3)]
 
     assert codes == [302, 302, 302]
+
+
+def test_a_saved_comment_sent_again_is_told_so_after_its_duplicate_claim_ran_out(post, article):
+    # The same POST again: its flood and form claims are still held, its duplicate claim (ten
+    # seconds) is gone. The reader hears what is true: it is posted already.
+    data = {"ip": "192.0.2.70", "email": "again@example.net", "body": "Sent twice by mistake."}
+    timestamp = sign_timestamp(article, now=time.time() - 10)
+    assert post(article, timestamp=timestamp, **data).status_code == 302
+    cache.delete(rules._duplicate_key(article, data))
+
+    again = post(article, timestamp=timestamp, **data)
+
+    assert again.status_code == 409
+    assert "You have already posted this comment here." in again.content.decode()
+    assert Comment.objects.filter(body=data["body"]).count() == 1
+
+
+def test_a_post_refused_while_the_cache_is_down_asks_nothing_of_it(post, article, monkeypatch):
+    post(article, email="down@example.net", body="Said once.")
+    caching.cache_down("test")
+    monkeypatch.setattr(cache, "delete_many", lambda *a, **k: pytest.fail("cache asked"))
+    monkeypatch.setattr(cache, "add", lambda *a, **k: pytest.fail("cache asked"))
+
+    again = post(article, email="down@example.net", body="Said once.")
+    flood = post(article, ip="192.0.2.71", email="down@example.net", body="Something new.")
+
+    assert again.status_code == 409
+    assert flood.status_code == 429
 
 
 def test_a_refused_comment_does_not_use_up_its_form(post, article, settings):
