@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 # Identical posts are told apart by the database once the first is saved (milliseconds); the
 # claim only has to cover that moment.
 DUPLICATE_CLAIM_SECONDS = 10
+# The gate's claims, by the first part of their cache keys.
+DUPLICATE_CLAIM, FLOOD_CLAIM, FORM_CLAIM = "comment-duplicate", "comment-flood", "comment-form"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ FLOOD = Refusal(
     HTTPStatus.TOO_MANY_REQUESTS,
     _("You are posting too quickly. Please wait a few seconds and send your comment again."),
 )
+# The refusal of a post that finds a claim held, by the claim.
+_HELD = {DUPLICATE_CLAIM: DUPLICATE, FLOOD_CLAIM: FLOOD, FORM_CLAIM: REUSED_FORM}
 
 
 def comments_open(article, now=None):
@@ -75,7 +79,7 @@ def gate(article, data, ip, now):
         return CLOSED
     # What is stored first: a reader sending a saved comment again is told so, whichever of
     # its claims may still be held (and claims nothing, so holds up nobody else meanwhile).
-    if _stored_duplicate(article, data):
+    if _duplicate_stored(article, data):
         return DUPLICATE
     window = settings.COMMENTS_FLOOD_SECONDS
     claims = {_duplicate_key(article, data): DUPLICATE_CLAIM_SECONDS}
@@ -84,7 +88,7 @@ def gate(article, data, ip, now):
     held, taken = claim_all(claims)
     kind = held.partition(":")[0] if held else None
     # The flood comes before the form, as a reader would want to hear it.
-    if kind in (None, FORM_CLAIM) and window and _stored_flood(data, ip, now):
+    if kind in (None, FORM_CLAIM) and window and _flood_stored(data, ip, now):
         release_claims(taken)  # a refused post must not count against the next one
         return FLOOD
     return _HELD[kind] if kind else None
@@ -100,18 +104,18 @@ def release_claims(keys):
     if not keys or caching.cache_is_down():
         return
     try:
-        cache.delete_many(list(keys))
+        cache.delete_many(keys)
     except Exception:
         logger.warning("Comment gate: the cache is unavailable; claims expire by themselves.")
 
 
 def _duplicate_key(article, data):
     digest = hashlib.sha256(f"{data['email']}\n{data['body']}".encode()).hexdigest()
-    return f"comment-duplicate:{article.pk}:{digest}"
+    return f"{DUPLICATE_CLAIM}:{article.pk}:{digest}"
 
 
 def _flood_keys(data, ip):
-    return [f"comment-flood:email:{data['email']}", *([f"comment-flood:ip:{ip}"] if ip else [])]
+    return [f"{FLOOD_CLAIM}:email:{data['email']}", *([f"{FLOOD_CLAIM}:ip:{ip}"] if ip else [])]
 
 
 def _form_key(data, ip):
@@ -126,22 +130,17 @@ def _form_key(data, ip):
     return f"{FORM_CLAIM}:{digest}:{ip or '-'}"
 
 
-# Whose claim is held, by the first part of its key: the refusal.
-FORM_CLAIM = "comment-form"
-_HELD = {"comment-duplicate": DUPLICATE, "comment-flood": FLOOD, FORM_CLAIM: REUSED_FORM}
+def _duplicate_stored(article, data):
+    return (
+        Comment.objects.for_article(article).filter(email=data["email"], body=data["body"]).exists()
+    )
 
 
-def _stored_duplicate(article, data):
-    if Comment.objects.for_article(article).filter(email=data["email"], body=data["body"]).exists():
-        return DUPLICATE
-    return None
-
-
-def _stored_flood(data, ip, now):
+def _flood_stored(data, ip, now):
     since = now - datetime.timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS)
-    if Comment.objects.filter(Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since).exists():
-        return FLOOD
-    return None
+    return Comment.objects.filter(
+        Q(ip=ip) | Q(email=data["email"]), submitted_at__gte=since
+    ).exists()
 
 
 def claim_all(timeouts):

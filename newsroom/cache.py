@@ -49,6 +49,7 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
+        self._add_all_script = None  # registered with the write client on first use
 
     def add_all(self, timeouts, value=1, version=None):
         """Add every key of ``timeouts`` (key: timeout, as ``add()`` takes it) with ``value``,
@@ -56,13 +57,12 @@ class RedisCache(DjangoRedisCache):
         None. (All the keys must live on one server, as they do outside Redis Cluster.)"""
         keys = list(timeouts)
         client = self._cache.get_client(write=True)
-        script = self.__dict__.get("_add_all_script")
-        if script is None:
-            script = self._add_all_script = client.register_script(ADD_ALL_OR_NONE)
+        if self._add_all_script is None:
+            self._add_all_script = client.register_script(ADD_ALL_OR_NONE)
         names = [self.make_and_validate_key(key, version=version) for key in keys]
         seconds = [self.get_backend_timeout(timeouts[key]) for key in keys]
         seconds = ["-" if timeout is None else timeout for timeout in seconds]
-        held = script(
+        held = self._add_all_script(
             keys=names, args=[self._cache._serializer.dumps(value), *seconds], client=client
         )
         return keys[held - 1] if held else None
