@@ -33,5 +33,7 @@ class CommentsConfig(AppConfig):
 
     def ready(self):
         from comments import checks, signals  # noqa: F401
+        from comments.models.threads import ensure_triggers
 
         post_migrate.connect(ensure_moderator_group, sender=self)
+        post_migrate.connect(ensure_triggers, sender=self)

@@ -30,7 +30,15 @@ from comments.cookies import (
 )
 from comments.display import PAGE_PARAM
 from comments.forms import AppealForm, CommentForm, EditForm, ReportForm
-from comments.models import Appeal, Comment, CommenterAddress, CommentEvent, Report
+from comments.models import (
+    Appeal,
+    Comment,
+    CommenterAddress,
+    CommentEvent,
+    Report,
+    ThreadCount,
+)
+from comments.models.threads import kept_by_triggers
 from comments.origin import same_origin_required
 
 
@@ -83,15 +91,17 @@ def take_comment(request, form, ip, moderators_rules):
     return response
 
 
-# The status of the comment's thread (the top-level comment it is in) and how many approved
-# top-level comments the article has in all and before that thread: one pass over the article's
-# threads in comment_thread_idx, whatever the page. A top-level comment is its own thread, with
-# its article and time known; a reply's thread is its top-level ancestor, found in the same
-# query however deep the reply. (The status is read: a spam check may just have changed it.)
+# The status of the comment's thread (the top-level comment it is in), how many approved
+# threads the article has (kept by the database: comments.models.threads) and how many of them
+# are before that thread. A new thread is counted from the end: only the threads since it are
+# read, in comment_thread_idx, however long the discussion. A reply's thread is its top-level
+# ancestor, found in the same query however deep the reply, and the threads before it are
+# counted. (The status is read: a spam check may just have changed it.)
 THREAD_POSITION_SQL = """
-SELECT (SELECT status FROM {table} WHERE id = %(pk)s), COUNT(submitted_at),
-    COUNT(submitted_at) FILTER (WHERE submitted_at < %(submitted_at)s)
-FROM {table} WHERE article_id = %(article)s AND parent_id IS NULL AND status = %(approved)s
+SELECT (SELECT status FROM {table} WHERE id = %(pk)s), {roots},
+    {roots} - COUNT(submitted_at)
+FROM {table} WHERE article_id = %(article)s AND parent_id IS NULL AND status = '{approved}'
+    AND submitted_at >= %(submitted_at)s
 """
 REPLY_POSITION_SQL = """
 WITH RECURSIVE ancestry(id, parent_id) AS (
@@ -103,24 +113,33 @@ root AS (
     SELECT id, article_id, status, submitted_at FROM {table}
     WHERE id = (SELECT id FROM ancestry WHERE parent_id IS NULL)
 )
-SELECT root.status, COUNT(o.submitted_at),
-    COUNT(o.submitted_at) FILTER (WHERE o.submitted_at < root.submitted_at)
-FROM root LEFT JOIN {table} o ON o.article_id = root.article_id
-    AND o.parent_id IS NULL AND o.status = %(approved)s
-GROUP BY root.id, root.status
+SELECT root.status, {roots}, (
+    SELECT COUNT(*) FROM {table} o WHERE o.article_id = root.article_id
+        AND o.parent_id IS NULL AND o.status = '{approved}' AND o.submitted_at < root.submitted_at
+)
+FROM root
 """
+# Without the triggers (another database), the threads are counted.
+KEPT_ROOTS = "COALESCE((SELECT approved FROM {counts} WHERE article_id = {article}), 0)"
+COUNTED_ROOTS = """(SELECT COUNT(*) FROM {table} WHERE article_id = {article}
+    AND parent_id IS NULL AND status = '{approved}')"""
 
 
 def thread_position_query(comment):
     """The query of where ``comment``'s thread is, and its parameters: it answers the thread's
     status, the article's approved threads, and those before the comment's thread."""
-    table = Comment._meta.db_table
-    params = {"pk": comment.pk, "approved": Comment.Status.APPROVED}
+    names = {"table": Comment._meta.db_table, "counts": ThreadCount._meta.db_table,
+             "approved": Comment.Status.APPROVED}  # fmt: skip
+    params = {"pk": comment.pk}
     if comment.is_reply():
-        return REPLY_POSITION_SQL.format(table=table), params
-    submitted_at = connection.ops.adapt_datetimefield_value(comment.submitted_at)  # as stored
-    params |= {"article": comment.article_id, "submitted_at": submitted_at}
-    return THREAD_POSITION_SQL.format(table=table), params
+        sql, article = REPLY_POSITION_SQL, "root.article_id"
+    else:
+        sql, article = THREAD_POSITION_SQL, "%(article)s"
+        submitted_at = connection.ops.adapt_datetimefield_value(comment.submitted_at)  # as stored
+        params |= {"article": comment.article_id, "submitted_at": submitted_at}
+    roots = KEPT_ROOTS if kept_by_triggers() else COUNTED_ROOTS
+    names["roots"] = roots.format(article=article, **names)
+    return sql.format(**names), params
 
 
 def comment_url(comment):

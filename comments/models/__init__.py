@@ -24,8 +24,10 @@ from comments.models.scopes import (
     articles_moderated_by,
     moderated_sections,
 )
+from comments.models.threads import ThreadCount
 
 __all__ = [
+    "ThreadCount",
     "CLAIM_FOR",
     "DECISION_KINDS",
     "STATUS_KINDS",

@@ -1,0 +1,167 @@
+"""How many approved threads each article has, kept by the database itself.
+
+Where a new comment shows (``comments.views.comment_url``) depends on how many approved threads
+(top-level comments) the article has. Counting them is a pass over every thread of the article,
+on every post; on a story with thousands of comments that pass was most of what PostgreSQL did
+for a post. Triggers on the comments table keep the number instead, whatever changes a comment:
+the posting view, the spam check, moderation verbs, bulk updates and deletes, erasure, imports
+or raw SQL. A change and its count commit or roll back together.
+
+The count of an article is one row, so simultaneous changes to one article's threads take turns
+on it until they commit (the posting transaction holds it for well under a millisecond).
+
+SQLite drops a table's triggers when a migration rebuilds the table, so ``ensure_triggers``
+runs after every ``migrate`` and puts back any that are missing, recounting when it does.
+"""
+
+from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article
+
+COMMENTS = "comments_comment"
+COUNTS = "comments_threadcount"
+APPROVED = "approved"  # Comment.Status.APPROVED, which this module cannot import
+
+# A row is an approved thread when it has no parent and is approved.
+_POSTGRESQL = [
+    f"""
+CREATE OR REPLACE FUNCTION comments_count_threads() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was boolean := TG_OP <> 'INSERT' AND OLD.parent_id IS NULL AND OLD.status = '{APPROVED}';
+    becomes boolean := TG_OP <> 'DELETE' AND NEW.parent_id IS NULL AND NEW.status = '{APPROVED}';
+BEGIN
+    IF was AND becomes AND OLD.article_id = NEW.article_id THEN
+        RETURN NULL;
+    END IF;
+    IF was THEN
+        UPDATE {COUNTS} SET approved = approved - 1 WHERE article_id = OLD.article_id;
+    END IF;
+    IF becomes THEN
+        INSERT INTO {COUNTS} (article_id, approved) VALUES (NEW.article_id, 1)
+        ON CONFLICT (article_id) DO UPDATE SET approved = {COUNTS}.approved + 1;
+    END IF;
+    RETURN NULL;
+END
+$$
+""",
+    f"""
+CREATE OR REPLACE TRIGGER comments_count_threads
+AFTER INSERT OR DELETE OR UPDATE OF status, parent_id, article_id ON {COMMENTS}
+FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
+""",
+]
+_POSTGRESQL_DROP = [
+    f"DROP TRIGGER IF EXISTS comments_count_threads ON {COMMENTS}",
+    "DROP FUNCTION IF EXISTS comments_count_threads()",
+]
+_POSTGRESQL_NAMES = ["comments_count_threads"]
+
+_OLD = f"OLD.parent_id IS NULL AND OLD.status = '{APPROVED}'"
+_NEW = f"NEW.parent_id IS NULL AND NEW.status = '{APPROVED}'"
+_ADD = "ON CONFLICT (article_id) DO UPDATE SET approved = approved + 1"
+_SQLITE = {
+    "comments_count_threads_insert": f"""
+CREATE TRIGGER IF NOT EXISTS comments_count_threads_insert AFTER INSERT ON {COMMENTS}
+WHEN {_NEW}
+BEGIN
+    INSERT INTO {COUNTS} (article_id, approved) VALUES (NEW.article_id, 1) {_ADD};
+END
+""",
+    "comments_count_threads_delete": f"""
+CREATE TRIGGER IF NOT EXISTS comments_count_threads_delete AFTER DELETE ON {COMMENTS}
+WHEN {_OLD}
+BEGIN
+    UPDATE {COUNTS} SET approved = approved - 1 WHERE article_id = OLD.article_id;
+END
+""",
+    "comments_count_threads_update": f"""
+CREATE TRIGGER IF NOT EXISTS comments_count_threads_update
+AFTER UPDATE OF status, parent_id, article_id ON {COMMENTS}
+WHEN ({_OLD}) IS NOT ({_NEW}) OR OLD.article_id IS NOT NEW.article_id
+BEGIN
+    UPDATE {COUNTS} SET approved = approved - 1 WHERE article_id = OLD.article_id AND {_OLD};
+    INSERT INTO {COUNTS} (article_id, approved) SELECT NEW.article_id, 1 WHERE {_NEW} {_ADD};
+END
+""",
+}
+
+RECOUNT = [
+    f"DELETE FROM {COUNTS}",
+    f"""INSERT INTO {COUNTS} (article_id, approved)
+SELECT article_id, COUNT(*) FROM {COMMENTS}
+WHERE parent_id IS NULL AND status = '{APPROVED}' GROUP BY article_id""",
+]
+
+
+def kept_by_triggers(vendor=None):
+    """Whether this database keeps the counts (the others count the threads each time)."""
+    return (vendor or connection.vendor) in ("postgresql", "sqlite")
+
+
+def installed_triggers(cursor, vendor):
+    if vendor == "postgresql":
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = ANY(%s)",
+            [COMMENTS, _POSTGRESQL_NAMES],
+        )
+    else:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+            [COMMENTS],
+        )
+    return {name for (name,) in cursor.fetchall()}
+
+
+def install_triggers(cursor, vendor):
+    """Create the triggers and count every article's threads anew (in the caller's
+    transaction, so no change falls between the two)."""
+    if not kept_by_triggers(vendor):
+        return
+    statements = _POSTGRESQL if vendor == "postgresql" else list(_SQLITE.values())
+    for statement in [*statements, *RECOUNT]:
+        cursor.execute(statement)
+
+
+def drop_triggers(cursor, vendor):
+    if vendor == "postgresql":
+        statements = _POSTGRESQL_DROP
+    elif vendor == "sqlite":
+        statements = [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE]
+    else:
+        return
+    for statement in statements:
+        cursor.execute(statement)
+
+
+def ensure_triggers(using="default", **kwargs):
+    """After ``migrate``: put back the triggers a table rebuild dropped, and recount."""
+    from django.db import connections, transaction
+
+    database = connections[using]
+    if not kept_by_triggers(database.vendor):
+        return
+    tables = database.introspection.table_names()
+    if COUNTS not in tables or COMMENTS not in tables:
+        return  # migrated back before the counts, or not yet this far
+    wanted = set(_POSTGRESQL_NAMES if database.vendor == "postgresql" else _SQLITE)
+    with transaction.atomic(using=using), database.cursor() as cursor:
+        if not wanted <= installed_triggers(cursor, database.vendor):
+            install_triggers(cursor, database.vendor)
+
+
+class ThreadCount(models.Model):
+    """An article's approved threads, as the triggers above keep them (read-only to code)."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    approved = models.IntegerField(_("approved threads"), default=0)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = _("thread count")
+        verbose_name_plural = _("thread counts")
+
+    def __str__(self):
+        return f"{self.article_id}: {self.approved}"

@@ -1,0 +1,135 @@
+"""Each article's approved threads, kept by the database's triggers whatever changes a comment."""
+
+import datetime
+from collections import Counter
+
+import pytest
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connection, transaction
+from django.utils import timezone
+
+from comments.models import Comment, ThreadCount
+from comments.models.threads import drop_triggers, installed_triggers
+from comments.views import comment_url
+from tests.comments.conftest import comment_data
+from tests.comments.test_concurrency import at_once, poster
+from tests.factories import ArticleFactory
+
+START = timezone.now() - datetime.timedelta(days=1)
+
+
+def kept(article):
+    return ThreadCount.objects.filter(article=article).values_list("approved", flat=True).first()
+
+
+def counted(article):
+    return Comment.objects.filter(article=article, parent=None, status="approved").count()
+
+
+def add(article, minutes, status="approved", parent=None):
+    comment = Comment.objects.create(
+        article=article, parent=parent, name="Ada", email="ada@example.net", body="Hi.",
+        submitted_at=START + datetime.timedelta(minutes=minutes),
+    )  # fmt: skip
+    {"approved": comment.approve, "pending": comment.hold, "spam": comment.mark_spam}[status]()
+    return comment
+
+
+def assert_kept(*articles):
+    for article in articles:
+        assert (kept(article) or 0) == counted(article), article.slug
+
+
+@pytest.fixture
+def two(db):
+    return ArticleFactory(slug="first"), ArticleFactory(slug="second")
+
+
+def test_every_way_a_comment_changes_keeps_its_articles_count(two):
+    first, second = two
+    roots = [add(first, minute) for minute in range(4)]
+    held = add(first, 5, status="pending")
+    reply = add(first, 6, parent=roots[0])
+    add(second, 7)
+    assert (kept(first), kept(second)) == (4, 1)
+
+    held.approve()  # a held thread published
+    assert kept(first) == 5
+    roots[1].mark_spam()
+    roots[2].remove()
+    assert kept(first) == 3
+    reply.approve()  # a reply is no thread, whatever its status
+    Comment.objects.filter(pk=reply.pk).update(status="spam")
+    assert kept(first) == 3
+    Comment.objects.filter(pk=reply.pk).update(status="approved", parent=None)  # made a thread
+    assert kept(first) == 4
+    Comment.objects.filter(pk=roots[3].pk).update(parent=roots[0])  # made a reply
+    assert kept(first) == 3
+    Comment.objects.filter(pk=held.pk).update(article=second)  # moved
+    assert (kept(first), kept(second)) == (2, 2)
+    Comment.objects.filter(article=first, status="spam").update(status="approved")  # in bulk
+    assert kept(first) == 3
+    Comment.objects.get(pk=roots[0].pk).save()  # saved unchanged: counted once still
+    assert kept(first) == 3
+    with connection.cursor() as cursor:  # behind the ORM's back
+        cursor.execute("UPDATE comments_comment SET status = 'pending' WHERE id = %s", [held.pk])
+    assert kept(second) == 1
+    Comment.objects.filter(pk=roots[0].pk).delete()  # with its replies
+    assert_kept(first, second)
+    assert kept(first) == 2
+
+    second.delete()
+    assert not ThreadCount.objects.filter(article_id=second.pk).exists()
+    assert_kept(first)
+
+
+def test_a_change_rolled_back_leaves_the_count(two):
+    first, _ = two
+    add(first, 0)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        add(first, 1)
+        assert kept(first) == 2
+        raise RuntimeError
+    assert kept(first) == 1
+
+
+def test_missing_triggers_are_put_back_after_migrate_and_the_threads_recounted(two):
+    first, second = two
+    add(first, 0)
+    with connection.cursor() as cursor:  # as SQLite does when a migration rebuilds the table
+        drop_triggers(cursor, connection.vendor)
+    add(first, 1)
+    add(second, 2)
+    assert (kept(first), kept(second)) == (1, None)
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")  # as migrate does
+
+    assert (kept(first), kept(second)) == (2, 1)
+    add(second, 3)
+    assert kept(second) == 2
+    with connection.cursor() as cursor:
+        assert installed_triggers(cursor, connection.vendor)
+
+
+def test_where_a_thread_shows_follows_the_kept_count(two, settings):
+    first, _ = two
+    settings.COMMENTS_PAGE_SIZE = 2
+    threads = [add(first, minute) for minute in range(5)]
+    reply = add(first, 9, parent=threads[1])
+
+    assert [comment_url(c).split("#")[0][-1] for c in threads] == ["1", "1", "2", "2", "3"]
+    assert comment_url(reply).endswith(f"?cpage=1#comment-{reply.pk}")
+    threads[0].mark_spam()  # every later thread moves up a place
+    assert [comment_url(c).split("#")[0][-1] for c in threads[1:]] == ["1", "1", "2", "2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_posts_are_each_counted_once(settings):
+    settings.COMMENTS_HOLD_FIRST_TIME = False  # published at once
+    article = ArticleFactory(slug="busy")
+    posts = [poster(article, comment_data(article), f"192.0.2.{n + 1}") for n in range(16)]
+
+    codes = at_once(*posts)
+
+    assert Counter(codes) == {302: 16}
+    assert kept(article) == counted(article) == 16
