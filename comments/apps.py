@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 MODERATOR_PERMISSIONS = [
@@ -33,7 +33,8 @@ class CommentsConfig(AppConfig):
 
     def ready(self):
         from comments import checks, signals  # noqa: F401
-        from comments.models.threads import ensure_triggers
+        from comments.models.threads import drop_before_migrate, ensure_triggers
 
         post_migrate.connect(ensure_moderator_group, sender=self)
+        pre_migrate.connect(drop_before_migrate, sender=self)
         post_migrate.connect(ensure_triggers, sender=self)

@@ -101,12 +101,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
     _options.setdefault("tcp_user_timeout", round(DATABASE_TCP_USER_TIMEOUT * 1000))
-    # Parameters bound by the server, and a statement run this many times on a connection kept
-    # prepared there: PostgreSQL then parses and plans it once, not on every request (the
-    # comments table has many indexes, and planning a statement on it costs up to a
-    # millisecond). "off" for a pooler that cannot keep prepared statements (PgBouncer in
-    # transaction mode before 1.21).
-    _prepare = env("DATABASE_PREPARE_THRESHOLD", default="5")
+    # Opt-in: parameters bound by the server, and a statement run this many times on a
+    # connection kept prepared there, parsed and planned once. Off by default: a prepared
+    # statement fails ("cached plan must not change result type") once a migration changes the
+    # type of a column it reads, until the process reconnects, so every process must restart
+    # after such a migration; and PgBouncer in transaction mode before 1.21 cannot keep them.
+    _prepare = env("DATABASE_PREPARE_THRESHOLD", default="off")
     if _prepare.lower() not in ("", "off", "none"):
         _options.setdefault("server_side_binding", True)
         _options.setdefault("prepare_threshold", int(_prepare))

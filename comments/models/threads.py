@@ -10,8 +10,10 @@ or raw SQL. A change and its count commit or roll back together.
 The count of an article is one row, so simultaneous changes to one article's threads take turns
 on it until they commit (the posting transaction holds it for well under a millisecond).
 
-SQLite drops a table's triggers when a migration rebuilds the table, so ``ensure_triggers``
-runs after every ``migrate`` and puts back any that are missing, recounting when it does.
+SQLite drops a table's triggers when a migration rebuilds the table, and cannot rebuild the
+counts' table while triggers name it, so on SQLite they are dropped before every ``migrate``;
+``ensure_triggers`` runs after it and puts back any that are missing, recounting when it does.
+TRUNCATE fires no row trigger: on PostgreSQL a statement trigger empties the counts with it.
 """
 
 from django.db import connection, models
@@ -50,12 +52,27 @@ CREATE OR REPLACE TRIGGER comments_count_threads
 AFTER INSERT OR DELETE OR UPDATE OF status, parent_id, article_id ON {COMMENTS}
 FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
 """,
+    # TRUNCATE fires no row trigger, and does not reach the counts (they point at articles).
+    f"""
+CREATE OR REPLACE FUNCTION comments_uncount_threads() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM {COUNTS};
+    RETURN NULL;
+END
+$$
+""",
+    f"""
+CREATE OR REPLACE TRIGGER comments_uncount_threads AFTER TRUNCATE ON {COMMENTS}
+FOR EACH STATEMENT EXECUTE FUNCTION comments_uncount_threads()
+""",
 ]
 _POSTGRESQL_DROP = [
     f"DROP TRIGGER IF EXISTS comments_count_threads ON {COMMENTS}",
     "DROP FUNCTION IF EXISTS comments_count_threads()",
+    f"DROP TRIGGER IF EXISTS comments_uncount_threads ON {COMMENTS}",
+    "DROP FUNCTION IF EXISTS comments_uncount_threads()",
 ]
-_POSTGRESQL_NAMES = ["comments_count_threads"]
+_POSTGRESQL_NAMES = ["comments_count_threads", "comments_uncount_threads"]
 
 _OLD = f"OLD.parent_id IS NULL AND OLD.status = '{APPROVED}'"
 _NEW = f"NEW.parent_id IS NULL AND NEW.status = '{APPROVED}'"
@@ -132,6 +149,19 @@ def drop_triggers(cursor, vendor):
         return
     for statement in statements:
         cursor.execute(statement)
+
+
+def drop_before_migrate(using="default", **kwargs):
+    """Before ``migrate`` on SQLite: drop the triggers (``ensure_triggers`` puts them back and
+    recounts). A table rebuild renames tables, and SQLite refuses to while a trigger names one
+    that is gone; a migration that fails half way leaves them out until the next migrate."""
+    from django.db import connections
+
+    database = connections[using]
+    if database.vendor != "sqlite" or COMMENTS not in database.introspection.table_names():
+        return
+    with database.cursor() as cursor:
+        drop_triggers(cursor, database.vendor)
 
 
 def ensure_triggers(using="default", **kwargs):

@@ -4,7 +4,7 @@ import datetime
 from collections import Counter
 
 import pytest
-from django.core.management.sql import emit_post_migrate_signal
+from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -133,3 +133,33 @@ def test_simultaneous_posts_are_each_counted_once(settings):
 
     assert Counter(codes) == {302: 16}
     assert kept(article) == counted(article) == 16
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's.")
+def test_truncating_the_comments_empties_the_counts(two):
+    first, second = two
+    add(first, 0)
+    add(second, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's pending foreign-key checks
+        cursor.execute("TRUNCATE comments_comment CASCADE")
+    assert not ThreadCount.objects.exists()
+    add(first, 2)
+    assert kept(first) == 1
+
+
+def test_migrate_drops_the_sqlite_triggers_first_and_puts_them_back(two):
+    first, _ = two
+    add(first, 0)
+    emit_pre_migrate_signal(verbosity=0, interactive=False, db="default")
+    with connection.cursor() as cursor:
+        assert bool(installed_triggers(cursor, connection.vendor)) == (
+            connection.vendor != "sqlite"
+        )
+    add(first, 1)  # not counted on SQLite until migrate ends
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert kept(first) == 2
+    add(first, 2)
+    assert kept(first) == 3
