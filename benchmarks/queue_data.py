@@ -167,10 +167,6 @@ def build(comments=1_000_000, articles=ARTICLES, seed=0.42):
         if counted:
             cursor.execute(f"ALTER TABLE {threads.COMMENTS} DISABLE TRIGGER comments_count_threads")
         cursor.execute(COMMENTS_SQL, {"articles": article_ids, "comments": comments})
-        if counted:
-            cursor.execute(f"ALTER TABLE {threads.COMMENTS} ENABLE TRIGGER comments_count_threads")
-            for statement in threads.RECOUNT:
-                cursor.execute(statement)
         cursor.execute(REPORTS_SQL, {})
         if _has_column(cursor, "comments_comment", "reported_at"):
             cursor.execute(REPORTED_SQL)
@@ -179,6 +175,10 @@ def build(comments=1_000_000, articles=ARTICLES, seed=0.42):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no index is built with checks pending
         for definition in itertools.chain(*indexes):
             cursor.execute(definition)
+        if counted:  # once the checks pending on the table have run
+            cursor.execute(f"ALTER TABLE {threads.COMMENTS} ENABLE TRIGGER comments_count_threads")
+            for statement in threads.RECOUNT:
+                cursor.execute(statement)
     with connection.cursor() as cursor:  # VACUUM runs outside a transaction
         for table in [*tables, "articles_article"]:
             cursor.execute(f"VACUUM ANALYZE {table}")
