@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from articles import caching
+from articles.structured_data import absolute_url
 from comments.models import Appeal, Comment, CommenterAddress, CommentEvent, PurgeLog, Report
 
 logger = logging.getLogger(__name__)
@@ -204,7 +205,8 @@ def _exported_address(email):
 
 def _exported(comment):
     data = {field: getattr(comment, field) for field in EXPORTED_FIELDS}
-    data["article"] = {"title": comment.article.title, "url": comment.get_absolute_url()}
+    data["article"] = {"title": comment.article.title, "url": comment.article.canonical_url,
+                       "comment_url": absolute_url(comment.get_absolute_url())}  # fmt: skip
     data["history"] = [
         {"what": event.kind, "when": event.created_at, "details": event.data}
         for event in comment.events.all()

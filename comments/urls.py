@@ -12,6 +12,7 @@ urlpatterns = [
     path("comments/confirm/<str:token>/", views.confirm_address, name="confirm"),
     path("comments/mine/<str:token>/", views.own_comment, name="own"),
     path("comments/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("comments/<int:pk>/", views.comment_permalink, name="comment"),
     path("comments/<int:pk>/edit/", views.edit_comment, name="edit"),
     path("comments/<int:pk>/edit/<str:token>/", views.edit_comment, name="edit_link"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),

@@ -15,7 +15,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import TemplateView
 
 from articles.models import Article
@@ -98,10 +98,11 @@ def take_comment(request, form, ip, moderators_rules):
 # ancestor, found in the same query however deep the reply, and the threads before it are
 # counted. (The status is read: a spam check may just have changed it.)
 THREAD_POSITION_SQL = """
-SELECT (SELECT status FROM {table} WHERE id = %(pk)s), {roots},
-    {roots} - COUNT(submitted_at)
-FROM {table} WHERE article_id = %(article)s AND parent_id IS NULL AND status = '{approved}'
-    AND submitted_at >= %(submitted_at)s
+SELECT (SELECT status FROM {table} WHERE id = %(pk)s), kept.roots, kept.roots - (
+    SELECT COUNT(*) FROM {table} WHERE article_id = %(article)s AND parent_id IS NULL
+        AND status = '{approved}' AND submitted_at >= %(submitted_at)s
+)
+FROM (SELECT {roots} AS roots) AS kept
 """
 REPLY_POSITION_SQL = """
 WITH RECURSIVE ancestry(id, parent_id) AS (
@@ -149,9 +150,27 @@ def comment_url(comment):
         root_status, roots, before = cursor.fetchone()
     size = settings.COMMENTS_PAGE_SIZE
     if roots + (root_status != Comment.Status.APPROVED) <= size:
-        return comment.get_absolute_url()
+        return comment.get_anchor_url()
     number = before // size + 1
     return f"{comment.article.get_absolute_url()}?{PAGE_PARAM}={number}#comment-{comment.pk}"
+
+
+@never_cache  # where the comment is moves as threads before it come and go
+@require_safe
+def comment_permalink(request, pk):
+    """A comment's lasting address (feeds, the desk, exports and "Back to" links use it): a
+    redirect to the page of its discussion the comment is on now.
+
+    A comment not published (held, or taken down) sends readers to the article's discussion,
+    not to its place: its commenter's own pages link it too. Nothing on an article readers
+    cannot see, except for staff, who go to where the comment is whatever its state.
+    """
+    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    if request.user.is_staff or comment.is_approved() and comment.article.is_published():
+        return redirect(comment_url(comment))
+    if comment.article.is_published():
+        return redirect(f"{comment.article.get_absolute_url()}#comments")
+    raise Http404("No published article here.")
 
 
 def new_comment(request, form, ip, submitted_at):

@@ -350,6 +350,13 @@ class Comment(models.Model):
             self._store_reason_rows(stored)
 
     def get_absolute_url(self):
+        """The comment's lasting address: it redirects to the page of the discussion the comment
+        is on at the time (``comments.views.comment_permalink``). A link to the article's page
+        and the comment's anchor goes wrong once the discussion has more than one page."""
+        return reverse("comments:comment", args=[self.pk])
+
+    def get_anchor_url(self):
+        """The comment's anchor on its article's first page: right while there is one page."""
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
 
     def get_admin_url(self):

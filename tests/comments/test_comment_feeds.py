@@ -54,7 +54,7 @@ def test_the_article_feed_holds_its_approved_comments_only(client, article, disc
     assert texts(feed) == ["<p>Shown on the page.</p>"]
     entry = feed.entries[0]
     assert entry.author == "Ada Approved"
-    assert entry.link == f"http://testserver/articles/{article.slug}/#comment-{discussion.pk}"
+    assert entry.link == f"http://testserver/comments/{discussion.pk}/"
     assert entry.published_parsed[:6] == discussion.submitted_at.utctimetuple()[:6]
     assert article.title in feed.feed.title
 
@@ -72,7 +72,7 @@ def test_the_site_feed_holds_approved_comments_on_published_articles_only(
 
     assert texts(feed) == ["<p>Newest remark.</p>", "<p>Shown on the page.</p>"]
     assert "Another story" in feed.entries[0].title
-    assert feed.entries[0].link.endswith(f"/articles/{other.slug}/#comment-{later.pk}")
+    assert feed.entries[0].link == f"http://testserver/comments/{later.pk}/"
 
 
 @pytest.mark.parametrize("url", [*SITE_FEEDS, "/articles/splash-pads/comments/rss/"])
@@ -88,7 +88,7 @@ def test_an_erased_commenter_shows_as_anonymous_with_nothing_of_theirs(client, a
 
     assert [entry.author for entry in feed.entries] == ["Anonymous"]
     assert "erased at its author" in feed.entries[0].summary
-    assert f"#comment-{comment.pk}" in feed.entries[0].link
+    assert feed.entries[0].link.endswith(f"/comments/{comment.pk}/")
     for personal in (b"Rosalind", b"rosalind@example.net", b"rosalind.example.net", b"private"):
         assert personal not in response.content
 

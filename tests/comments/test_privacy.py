@@ -4,6 +4,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
@@ -41,7 +42,8 @@ def test_the_export_holds_every_comment_and_stored_field(adas):
     first = data["comments"][0]
     assert first["ip"] == "192.0.2.7" and first["user_agent"] == "Firefox"
     assert first["akismet_payload"] == {"user_ip": "192.0.2.7"}
-    assert first["article"]["url"].endswith(f"#comment-{adas[0].pk}")
+    assert first["article"]["url"] == f"{settings.SITE_URL}/articles/{adas[0].article.slug}/"
+    assert first["article"]["comment_url"] == f"{settings.SITE_URL}/comments/{adas[0].pk}/"
     assert [e["what"] for e in first["history"]] == ["approved", "submitted"]
 
 
