@@ -25,10 +25,13 @@ COMMENTS = "comments_comment"
 COUNTS = "comments_threadcount"
 APPROVED = "approved"  # Comment.Status.APPROVED, which this module cannot import
 
-# A row is an approved thread when it has no parent and is approved.
+# A row is an approved thread when it has no parent and is approved. The functions keep the
+# search_path they were created with (the migration's): a session with another one, a manual
+# psql fix or a maintenance job, still finds the counts' table.
 _POSTGRESQL = [
     f"""
-CREATE OR REPLACE FUNCTION comments_count_threads() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION comments_count_threads() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 DECLARE
     was boolean := TG_OP <> 'INSERT' AND OLD.parent_id IS NULL AND OLD.status = '{APPROVED}';
     becomes boolean := TG_OP <> 'DELETE' AND NEW.parent_id IS NULL AND NEW.status = '{APPROVED}';
@@ -54,7 +57,8 @@ FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
 """,
     # TRUNCATE fires no row trigger, and does not reach the counts (they point at articles).
     f"""
-CREATE OR REPLACE FUNCTION comments_uncount_threads() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION comments_uncount_threads() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     DELETE FROM {COUNTS};
     RETURN NULL;
@@ -117,9 +121,12 @@ def kept_by_triggers(vendor=None):
 
 
 def installed_triggers(cursor, vendor):
+    """The triggers in place and working: on PostgreSQL, one left disabled (``ALTER TABLE ...
+    DISABLE TRIGGER``, as a bulk load does) counts as missing."""
     if vendor == "postgresql":
         cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = ANY(%s)",
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = ANY(%s)"
+            " AND tgenabled <> 'D'",
             [COMMENTS, _POSTGRESQL_NAMES],
         )
     else:
@@ -138,6 +145,14 @@ def install_triggers(cursor, vendor):
     statements = _POSTGRESQL if vendor == "postgresql" else list(_SQLITE.values())
     for statement in [*statements, *RECOUNT]:
         cursor.execute(statement)
+
+
+def replace_functions(cursor, vendor):
+    """Put the current definitions of the PostgreSQL trigger functions in place."""
+    if vendor == "postgresql":
+        for statement in _POSTGRESQL:
+            if statement.lstrip().startswith("CREATE OR REPLACE FUNCTION"):
+                cursor.execute(statement)
 
 
 def drop_triggers(cursor, vendor):

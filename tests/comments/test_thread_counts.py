@@ -163,3 +163,60 @@ def test_migrate_drops_the_sqlite_triggers_first_and_puts_them_back(two):
     assert kept(first) == 2
     add(first, 2)
     assert kept(first) == 3
+
+
+def test_the_triggers_count_the_status_the_model_calls_approved():
+    from comments.models import threads
+
+    assert threads.APPROVED == Comment.Status.APPROVED
+
+
+def test_where_a_comment_shows_is_the_same_counted_as_kept(two, settings, monkeypatch):
+    # A database without the triggers counts the threads each time: the same pages.
+    from comments import views
+
+    first, _ = two
+    settings.COMMENTS_PAGE_SIZE = 2
+    threads = [add(first, minute, status="pending" if minute == 2 else "approved")
+               for minute in range(7)]  # fmt: skip
+    replies = [add(first, 20, parent=threads[4]), add(first, 21, parent=threads[2])]
+    kept_urls = [comment_url(c) for c in [*threads, *replies]]
+
+    monkeypatch.setattr(views, "kept_by_triggers", lambda: False)
+    sql, _params = views.thread_position_query(threads[0])
+    assert "comments_threadcount" not in sql
+
+    assert [comment_url(c) for c in [*threads, *replies]] == kept_urls
+    assert kept_urls[6].endswith(f"?cpage=3#comment-{threads[6].pk}")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trigger is PostgreSQL's.")
+def test_a_disabled_trigger_is_missing_and_migrate_turns_it_on_and_recounts(two):
+    first, _ = two
+    add(first, 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits for none pending
+        cursor.execute("ALTER TABLE comments_comment DISABLE TRIGGER comments_count_threads")
+        assert "comments_count_threads" not in installed_triggers(cursor, connection.vendor)
+    add(first, 1)
+    assert kept(first) == 1
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert kept(first) == 2
+    add(first, 2)
+    assert kept(first) == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search_path is PostgreSQL's.")
+def test_the_count_holds_for_a_session_with_another_search_path(two):
+    first, _ = two
+    add(first, 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL search_path TO pg_catalog")  # a maintenance session's
+        cursor.execute(
+            "UPDATE public.comments_comment SET status = 'removed' WHERE article_id = %s",
+            [first.pk],
+        )
+        cursor.execute("RESET search_path")
+    assert kept(first) == 0
