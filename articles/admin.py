@@ -18,6 +18,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from articles import notes_admin, revisions
+from articles.admin_labels import LabelledInlineFormSet, LabelledInputs
 from articles.changelist import CheckedAutocompleteFields, CheckedListAdmin
 from articles.models import (
     FAQ,
@@ -44,7 +45,7 @@ for model, model_admin in ((User, auth_admin.UserAdmin), (Group, auth_admin.Grou
 
 
 @admin.register(Author)
-class AuthorAdmin(CheckedListAdmin, admin.ModelAdmin):
+class AuthorAdmin(LabelledInputs, CheckedListAdmin, admin.ModelAdmin):
     list_display = ["name", "job_title", "user"]
     search_fields = ["name", "job_title"]
     prepopulated_fields = {"slug": ["name"]}
@@ -52,7 +53,7 @@ class AuthorAdmin(CheckedListAdmin, admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(CheckedListAdmin, admin.ModelAdmin):
+class SectionAdmin(LabelledInputs, CheckedListAdmin, admin.ModelAdmin):
     list_display = ["name", "parent", "position", "comment_policy"]
     list_editable = ["position"]
     list_filter = ["comment_policy"]
@@ -89,6 +90,7 @@ class TagAdmin(CheckedListAdmin, admin.ModelAdmin):
 
 class BylineInline(CheckedAutocompleteFields, admin.TabularInline):
     model = Byline
+    formset = LabelledInlineFormSet
     extra = 0
     min_num = 1
     autocomplete_fields = ["author"]
@@ -103,6 +105,7 @@ class FAQInline(admin.StackedInline):
 
 class RelatedPickInline(CheckedAutocompleteFields, admin.TabularInline):
     model = RelatedPick
+    formset = LabelledInlineFormSet
     fk_name = "article"
     extra = 0
     autocomplete_fields = ["related"]
@@ -117,7 +120,7 @@ class SlugRedirectAdmin(CheckedListAdmin, admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(CheckedListAdmin, VersionAdmin):
+class ArticleAdmin(LabelledInputs, CheckedListAdmin, VersionAdmin):
     list_display = ["title", "status_label", "section", "byline", "published_at", "preview_link"]
     list_filter = ["status", "section", "authors", "published_at", "comment_policy"]
     list_select_related = ["section__parent"]

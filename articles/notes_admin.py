@@ -35,10 +35,6 @@ class ArticleNoteAdmin(CheckedListAdmin, VersionAdmin):
     actions = ["publish", "decline"]
     object_history_template = "admin/articles/articlenote/object_history.html"
 
-    class Media:
-        css = {"all": ["css/admin.css"]}  # the list's filter links at an accessible size
-        js = ["js/admin-autocomplete-names.js"]
-
     fieldsets = [
         (None, {"fields": ["article", "kind", "body"]}),
         (_("Who and when"), {"fields": WHO_AND_WHEN}),
