@@ -38,7 +38,7 @@ from comments.models import (
     Report,
     ThreadCount,
 )
-from comments.models.threads import kept_by_triggers
+from comments.models.threads import kept_by_triggers, settle_counts
 from comments.origin import same_origin_required
 
 
@@ -146,6 +146,7 @@ def thread_position_query(comment):
 def comment_url(comment):
     """Where a comment shows on its article: the page of its thread, when there are pages."""
     with connection.cursor() as cursor:
+        settle_counts(cursor)  # this transaction's own changes, when there is one
         cursor.execute(*thread_position_query(comment))
         root_status, roots, before = cursor.fetchone()
     size = settings.COMMENTS_PAGE_SIZE

@@ -8,7 +8,8 @@ the posting view, the spam check, moderation verbs, bulk updates and deletes, er
 or raw SQL. A change and its count commit or roll back together.
 
 The count of an article is one row, so simultaneous changes to one article's threads take turns
-on it until they commit (the posting transaction holds it for well under a millisecond).
+on it. On PostgreSQL the count changes as the transaction commits, so a post holds the row for
+its commit only; on SQLite a writing transaction holds the whole database anyway.
 
 SQLite drops a table's triggers when a migration rebuilds the table, and cannot rebuild the
 counts' table while triggers name it, so on SQLite they are dropped before every ``migrate``;
@@ -25,6 +26,19 @@ COMMENTS = "comments_comment"
 COUNTS = "comments_threadcount"
 APPROVED = "approved"  # Comment.Status.APPROVED, which this module cannot import
 
+# The count is changed as the transaction commits (a deferred constraint trigger), not at each
+# change: the count's row is locked from then to the end of the commit only, not across the
+# rest of the transaction (a post's other statements, its calls to Redis). A read of the count
+# inside a transaction settles the changes made so far first (``settle_counts``).
+_ROW_TRIGGER = [
+    f"DROP TRIGGER IF EXISTS comments_count_threads ON {COMMENTS}",
+    f"""
+CREATE CONSTRAINT TRIGGER comments_count_threads
+AFTER INSERT OR DELETE OR UPDATE OF status, parent_id, article_id ON {COMMENTS}
+DEFERRABLE INITIALLY DEFERRED
+FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
+""",
+]
 # A row is an approved thread when it has no parent and is approved. The functions keep the
 # search_path they were created with (the migration's): a session with another one, a manual
 # psql fix or a maintenance job, still finds the counts' table.
@@ -50,11 +64,7 @@ BEGIN
 END
 $$
 """,
-    f"""
-CREATE OR REPLACE TRIGGER comments_count_threads
-AFTER INSERT OR DELETE OR UPDATE OF status, parent_id, article_id ON {COMMENTS}
-FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
-""",
+    *_ROW_TRIGGER,
     # TRUNCATE fires no row trigger, and does not reach the counts (they point at articles).
     f"""
 CREATE OR REPLACE FUNCTION comments_uncount_threads() RETURNS trigger LANGUAGE plpgsql
@@ -145,6 +155,26 @@ def install_triggers(cursor, vendor):
     statements = _POSTGRESQL if vendor == "postgresql" else list(_SQLITE.values())
     for statement in [*statements, *RECOUNT]:
         cursor.execute(statement)
+
+
+# Without the trigger (dropped by hand, or before ``ensure_triggers`` puts it back) there is
+# nothing to settle, and the reader must not fail for it.
+SETTLE = """DO $$ BEGIN SET CONSTRAINTS comments_count_threads IMMEDIATE;
+EXCEPTION WHEN undefined_object THEN NULL; END $$"""
+
+
+def settle_counts(cursor):
+    """Before reading a count inside a transaction: apply the changes made in it so far (on
+    PostgreSQL they wait for the commit, or for this). ``cursor``: Django's, on that database."""
+    if cursor.db.vendor == "postgresql" and cursor.db.in_atomic_block:
+        cursor.execute(SETTLE)
+
+
+def replace_row_trigger(cursor, vendor):
+    """The row trigger as it is now: deferred to the commit (migration 0018)."""
+    if vendor == "postgresql":
+        for statement in _ROW_TRIGGER:
+            cursor.execute(statement)
 
 
 def replace_functions(cursor, vendor):

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from comments.models import Comment, ThreadCount
-from comments.models.threads import drop_triggers, installed_triggers
+from comments.models.threads import drop_triggers, installed_triggers, settle_counts
 from comments.views import comment_url
 from tests.comments.conftest import comment_data
 from tests.comments.test_concurrency import at_once, poster
@@ -19,6 +19,8 @@ START = timezone.now() - datetime.timedelta(days=1)
 
 
 def kept(article):
+    with connection.cursor() as cursor:
+        settle_counts(cursor)  # the test's transaction never commits
     return ThreadCount.objects.filter(article=article).values_list("approved", flat=True).first()
 
 
@@ -96,6 +98,7 @@ def test_a_change_rolled_back_leaves_the_count(two):
 def test_missing_triggers_are_put_back_after_migrate_and_the_threads_recounted(two):
     first, second = two
     add(first, 0)
+    assert kept(first) == 1
     with connection.cursor() as cursor:  # as SQLite does when a migration rebuilds the table
         drop_triggers(cursor, connection.vendor)
     add(first, 1)
@@ -220,3 +223,36 @@ def test_the_count_holds_for_a_session_with_another_search_path(two):
         )
         cursor.execute("RESET search_path")
     assert kept(first) == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The deferred count is PostgreSQL's.")
+@pytest.mark.django_db(transaction=True)
+def test_a_post_still_in_its_transaction_holds_up_no_other_post_on_its_article():
+    # A post's transaction goes on after its comment's INSERT (its events, the confirmation's
+    # rate limit in Redis, the cache's bumps): the article's count is not locked meanwhile.
+    import threading
+
+    from django.db import connections
+
+    article = ArticleFactory(slug="breaking")
+    outcome = {}
+
+    def other_post():
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                add(article, 1)
+            outcome["committed"] = True
+        except Exception as error:  # the lock timeout, were the count locked
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        add(article, 0)  # this post's transaction is still open
+        other = threading.Thread(target=other_post)
+        other.start()
+        other.join(10)
+        assert outcome == {"committed": True}
+    assert kept(article) == counted(article) == 2
