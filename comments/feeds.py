@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from articles import caching
 from articles.models import Article
+from articles.structured_data import absolute_url
 from comments.models import Comment
 
 FEED_LENGTH = 20
@@ -50,7 +51,14 @@ class SharedFeed(Feed):
         return item.body_html
 
     def item_link(self, item):
-        return item.get_absolute_url()
+        return item.get_absolute_url()  # the comment's lasting address: it finds its page
+
+    def item_guid(self, item):
+        # The id entries had before the links moved to the lasting address: no feed reader
+        # shows the latest comments again as new.
+        return absolute_url(item.get_anchor_url())
+
+    item_guid_is_permalink = False
 
     def item_pubdate(self, item):
         return item.submitted_at

@@ -96,13 +96,14 @@ def take_comment(request, form, ip, moderators_rules):
 # are before that thread. A new thread is counted from the end: only the threads since it are
 # read, in comment_thread_idx, however long the discussion. A reply's thread is its top-level
 # ancestor, found in the same query however deep the reply, and the threads before it are
-# counted. (The status is read: a spam check may just have changed it.)
+# counted. (The status is read: a spam check may just have changed it. The LIMIT keeps the count
+# in a subquery of its own, read once: PostgreSQL would otherwise pull it up into both uses.)
 THREAD_POSITION_SQL = """
 SELECT (SELECT status FROM {table} WHERE id = %(pk)s), kept.roots, kept.roots - (
     SELECT COUNT(*) FROM {table} WHERE article_id = %(article)s AND parent_id IS NULL
         AND status = '{approved}' AND submitted_at >= %(submitted_at)s
 )
-FROM (SELECT {roots} AS roots) AS kept
+FROM (SELECT {roots} AS roots LIMIT 1) AS kept
 """
 REPLY_POSITION_SQL = """
 WITH RECURSIVE ancestry(id, parent_id) AS (
@@ -159,19 +160,19 @@ def comment_url(comment):
 @never_cache  # where the comment is moves as threads before it come and go
 @require_safe
 def comment_permalink(request, pk):
-    """A comment's lasting address (feeds, the desk, exports and "Back to" links use it): a
-    redirect to the page of its discussion the comment is on now.
+    """A comment's lasting address (feeds, exports and "Back to" links use it): a redirect to
+    the page of its discussion the comment is on now.
 
-    A comment not published (held, or taken down) sends readers to the article's discussion,
-    not to its place: its commenter's own pages link it too. Nothing on an article readers
-    cannot see, except for staff, who go to where the comment is whatever its state.
+    Readers get an answer for a published comment on a live article only: any other id is "not
+    found", so ids tell nobody which held or removed comments exist. Moderators go to the
+    comment's page in the admin when readers cannot see it there.
     """
     comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
-    if request.user.is_staff or comment.is_approved() and comment.article.is_published():
+    if comment.is_approved() and comment.article.is_published():
         return redirect(comment_url(comment))
-    if comment.article.is_published():
-        return redirect(f"{comment.article.get_absolute_url()}#comments")
-    raise Http404("No published article here.")
+    if request.user.has_perm("comments.view_comment"):
+        return redirect(comment.get_admin_url())
+    raise Http404("No published comment here.")
 
 
 def new_comment(request, form, ip, submitted_at):

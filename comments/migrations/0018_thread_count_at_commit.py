@@ -10,7 +10,14 @@ def at_commit(apps, schema_editor):
         replace_row_trigger(cursor, schema_editor.connection.vendor)
 
 
+def at_each_change(apps, schema_editor):
+    """Back to the trigger the code before this migration expects: it reads the count inside a
+    transaction without settling it first."""
+    with schema_editor.connection.cursor() as cursor:
+        replace_row_trigger(cursor, schema_editor.connection.vendor, deferred=False)
+
+
 class Migration(migrations.Migration):
     dependencies = [("comments", "0017_thread_count_search_path")]
 
-    operations = [migrations.RunPython(at_commit, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(at_commit, at_each_change)]

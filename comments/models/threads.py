@@ -24,6 +24,7 @@ from articles.models import Article
 
 COMMENTS = "comments_comment"
 COUNTS = "comments_threadcount"
+ARTICLES = Article._meta.db_table
 APPROVED = "approved"  # Comment.Status.APPROVED, which this module cannot import
 
 # The count is changed as the transaction commits (a deferred constraint trigger), not at each
@@ -56,7 +57,8 @@ BEGIN
     IF was THEN
         UPDATE {COUNTS} SET approved = approved - 1 WHERE article_id = OLD.article_id;
     END IF;
-    IF becomes THEN
+    -- At commit the article may be gone, deleted later in the same transaction.
+    IF becomes AND EXISTS (SELECT 1 FROM {ARTICLES} WHERE id = NEW.article_id) THEN
         INSERT INTO {COUNTS} (article_id, approved) VALUES (NEW.article_id, 1)
         ON CONFLICT (article_id) DO UPDATE SET approved = {COUNTS}.approved + 1;
     END IF;
@@ -159,7 +161,10 @@ def install_triggers(cursor, vendor):
 
 # Without the trigger (dropped by hand, or before ``ensure_triggers`` puts it back) there is
 # nothing to settle, and the reader must not fail for it.
-SETTLE = """DO $$ BEGIN SET CONSTRAINTS comments_count_threads IMMEDIATE;
+# Back to deferred at once: the rest of the transaction locks the count at its commit only.
+SETTLE = """DO $$ BEGIN
+    SET CONSTRAINTS comments_count_threads IMMEDIATE;
+    SET CONSTRAINTS comments_count_threads DEFERRED;
 EXCEPTION WHEN undefined_object THEN NULL; END $$"""
 
 
@@ -170,10 +175,24 @@ def settle_counts(cursor):
         cursor.execute(SETTLE)
 
 
-def replace_row_trigger(cursor, vendor):
-    """The row trigger as it is now: deferred to the commit (migration 0018)."""
+# The row trigger as migrations 0016 and 0017 had it (taken back to by reversing 0018).
+_IMMEDIATE_ROW_TRIGGER = [
+    f"DROP TRIGGER IF EXISTS comments_count_threads ON {COMMENTS}",
+    f"""
+CREATE TRIGGER comments_count_threads
+AFTER INSERT OR DELETE OR UPDATE OF status, parent_id, article_id ON {COMMENTS}
+FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
+""",
+]
+
+
+def replace_row_trigger(cursor, vendor, deferred=True):
+    """The row trigger deferred to the commit (migration 0018), or back to immediate; then
+    every article counted anew (a trigger left disabled before this missed changes)."""
     if vendor == "postgresql":
-        for statement in _ROW_TRIGGER:
+        for statement in _ROW_TRIGGER if deferred else _IMMEDIATE_ROW_TRIGGER:
+            cursor.execute(statement)
+        for statement in RECOUNT:
             cursor.execute(statement)
 
 

@@ -91,3 +91,37 @@ def test_comments_stored_with_double_escaped_code_are_rendered_again(migrator):
     Comment = apps.get_model("comments", "Comment")
     assert Comment.objects.get(pk=damaged.pk).body_html == "<p><code>a &lt; b</code></p>"
     assert Comment.objects.get(pk=sound.pk).body_html == "<p>Kept as stored.</p>"
+
+
+def trigger_state():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgdeferrable, tgenabled FROM pg_trigger WHERE tgname = 'comments_count_threads'"
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The deferred count is PostgreSQL's.")
+def test_counting_at_commit_recounts_on_the_way_up_and_goes_back_on_the_way_down(migrator):
+    apps = migrator([("comments", "0017_thread_count_search_path")])
+    assert trigger_state() == (False, "O")
+    with connection.cursor() as cursor:  # left disabled, as by a bulk load that did not finish
+        cursor.execute("ALTER TABLE comments_comment DISABLE TRIGGER comments_count_threads")
+    section = apps.get_model("articles", "Section").objects.create(name="News", slug="news")
+    article = apps.get_model("articles", "Article").objects.create(
+        title="Old", slug="old", body=".", section=section
+    )
+    apps.get_model("comments", "Comment").objects.create(
+        article=article, name="Ada", email="ada@example.net", body=".", status="approved",
+        submitted_at=timezone.now(),
+    )  # fmt: skip
+    counts = apps.get_model("comments", "ThreadCount").objects
+    assert not counts.filter(article_id=article.pk).exists()
+
+    apps = migrator([("comments", "0018_thread_count_at_commit")])
+
+    assert trigger_state() == (True, "O")
+    counts = apps.get_model("comments", "ThreadCount").objects
+    assert counts.get(article_id=article.pk).approved == 1
+    migrator([("comments", "0017_thread_count_search_path")])
+    assert trigger_state() == (False, "O")  # what the code before 0018 expects

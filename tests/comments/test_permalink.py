@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.comments.conftest import approved_comment, held_comment
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,30 +54,29 @@ def test_the_address_follows_the_comment_when_threads_before_it_go(client, artic
     assert moved == f"{URL}#comment-{comments[2].pk}"
 
 
-def test_a_comment_not_published_leads_readers_to_the_discussion_only(
+def test_a_comment_readers_cannot_see_is_not_found_and_moderators_see_it_in_the_admin(
     client, admin_client, article
 ):
     held = held_comment(article, body="Waiting for a moderator.")
     taken_down = approved_comment(article, body="Taken down.")
     taken_down.remove()
+    gone = ArticleFactory(slug="withdrawn")
+    on_a_draft = approved_comment(gone)
+    gone.unpublish()
+    reporter = UserFactory(username="reporter", is_staff=True)  # staff, no say over comments
 
-    for comment in (held, taken_down):
-        assert client.get(f"/comments/{comment.pk}/")["Location"] == f"{URL}#comments"
-        staff = admin_client.get(f"/comments/{comment.pk}/")["Location"]
-        assert staff == f"{URL}#comment-{comment.pk}"
-
-
-def test_no_address_on_an_article_readers_cannot_see_or_for_no_comment(client, admin_client):
-    article = ArticleFactory(slug="withdrawn")
-    comment = approved_comment(article)
-    article.unpublish()
-
-    assert client.get(f"/comments/{comment.pk}/").status_code == 404
-    assert client.get(f"/comments/{comment.pk + 1000}/").status_code == 404
-    assert admin_client.get(f"/comments/{comment.pk}/")["Location"] == (
-        f"/articles/withdrawn/#comment-{comment.pk}"
-    )
-    assert client.post(f"/comments/{comment.pk}/").status_code == 405
+    for comment in (held, taken_down, on_a_draft):
+        url = f"/comments/{comment.pk}/"
+        # As for an id that was never a comment: ids tell nobody which hidden comments exist.
+        assert client.get(url).status_code == 404
+        assert client.get(f"/comments/{comment.pk + 1000}/").status_code == 404
+        client.force_login(reporter)
+        assert client.get(url).status_code == 404
+        client.logout()
+        staff = admin_client.get(url)
+        assert staff["Location"] == f"/admin/comments/comment/{comment.pk}/change/"
+        assert admin_client.get(staff["Location"]).status_code == 200
+    assert client.post(f"/comments/{held.pk}/").status_code == 405
 
 
 def test_a_feed_entry_leads_to_the_comment_on_its_page(client, article, settings):
@@ -91,19 +90,28 @@ def test_a_feed_entry_leads_to_the_comment_on_its_page(client, article, settings
     assert f'id="comment-{newest.pk}"' in landed.content.decode()
 
 
-def test_the_desk_and_the_admin_link_the_lasting_address(admin_client, article, settings):
+def test_the_desk_and_the_admin_lead_to_where_the_comment_is(admin_client, article, settings):
     from django.contrib.contenttypes.models import ContentType
 
     settings.COMMENTS_PAGE_SIZE = 1
-    threads(article, 2)
-    held = held_comment(article, body="For the desk.")
+    published = threads(article, 2)[1]
+    held_comment(article, body="For the desk.")
 
     desk = admin_client.get("/admin/comments/comment/desk/").content.decode()
-    kind = ContentType.objects.get_for_model(held).pk
-    on_site = admin_client.get(f"/admin/r/{kind}/{held.pk}/")
+    kind = ContentType.objects.get_for_model(published).pk
+    on_site = admin_client.get(f"/admin/r/{kind}/{published.pk}/")
 
-    assert f'href="/comments/{held.pk}/"' in desk
-    assert on_site["Location"].endswith(f"/comments/{held.pk}/")
-    assert admin_client.get(f"/comments/{held.pk}/")["Location"] == (
-        f"{URL}?cpage=3#comment-{held.pk}"  # after the two published threads, one a page
+    assert f'href="{URL}#comments"' in desk  # the held comment is not on the page yet
+    assert on_site["Location"].endswith(f"/comments/{published.pk}/")
+    assert admin_client.get(f"/comments/{published.pk}/")["Location"] == (
+        f"{URL}?cpage=2#comment-{published.pk}"
     )
+
+
+def test_a_feed_entry_keeps_the_id_it_had_before_its_link_moved(client, article, settings):
+    comment = approved_comment(article)
+
+    for feed in ("rss", "atom"):
+        entry = feedparser.parse(client.get(f"{URL}comments/{feed}/").content).entries[0]
+        assert entry.id == f"{settings.SITE_URL.rstrip('/')}{URL}#comment-{comment.pk}"
+        assert entry.link.endswith(f"/comments/{comment.pk}/")

@@ -221,6 +221,8 @@ def test_the_count_holds_for_a_session_with_another_search_path(two):
             "UPDATE public.comments_comment SET status = 'removed' WHERE article_id = %s",
             [first.pk],
         )
+        # The count changes now, in this session (it would wait for the commit otherwise).
+        cursor.execute("SET CONSTRAINTS public.comments_count_threads IMMEDIATE")
         cursor.execute("RESET search_path")
     assert kept(first) == 0
 
@@ -256,3 +258,35 @@ def test_a_post_still_in_its_transaction_holds_up_no_other_post_on_its_article()
         other.join(10)
         assert outcome == {"committed": True}
     assert kept(article) == counted(article) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The deferred count is PostgreSQL's.")
+def test_a_read_inside_a_transaction_settles_its_changes_and_the_rest_waits_for_the_commit(two):
+    first, _ = two
+
+    def stored():  # the row as it is, nothing settled
+        return ThreadCount.objects.filter(article=first).values_list("approved", flat=True).first()
+
+    add(first, 0)
+    assert stored() is None  # waiting for the commit
+    assert kept(first) == 1  # settled by the read
+    add(first, 1)
+    assert stored() == 1  # deferred again: this one waits, and locks nothing meanwhile
+    assert kept(first) == 2
+
+
+def test_an_article_deleted_after_a_thread_came_to_it_in_one_transaction(two):
+    first, second = two
+    thread = add(first, 0)
+    add(second, 1)
+    gone = second.pk
+    with transaction.atomic():
+        thread.article = second
+        thread.save()
+        second.delete()  # its comments with it
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":  # what the commit checks, checked now
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    assert (kept(first) or 0) == 0
+    assert not ThreadCount.objects.filter(article_id=gone).exists()
