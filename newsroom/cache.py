@@ -44,12 +44,22 @@ end
 return 0
 """
 
+# Each key one up, set to ARGV[1] first when it is missing: the generations a change bumps.
+INCR_OR_START = """
+for i, key in ipairs(KEYS) do
+    redis.call('SET', key, ARGV[1], 'NX')
+    redis.call('INCR', key)
+end
+return 0
+"""
+
 
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
         self._add_all_script = None  # registered with the write client on first use
+        self._incr_script = None
 
     def add_all(self, timeouts, value=1, version=None):
         """Add every key of ``timeouts`` (key: timeout, as ``add()`` takes it) with ``value``,
@@ -70,11 +80,11 @@ class RedisCache(DjangoRedisCache):
     def incr_or_start_many(self, keys, start, version=None):
         """Add one to each of ``keys``, setting any that is missing to ``start`` first: the
         generations a change bumps, in one round trip rather than two per key (Django's
-        ``incr`` asks whether the key exists, then adds)."""
+        ``incr`` asks whether the key exists, then adds). A script, not a pipeline of SET NX
+        and INCR: one command to encode and parse instead of two per key, which halves what
+        a post spends on its two bumps."""
         client = self._cache.get_client(write=True)
-        with client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                key = self.make_and_validate_key(key, version=version)
-                pipe.set(key, start, nx=True)
-                pipe.incr(key)
-            pipe.execute()
+        if self._incr_script is None:
+            self._incr_script = client.register_script(INCR_OR_START)
+        names = [self.make_and_validate_key(key, version=version) for key in keys]
+        self._incr_script(keys=names, args=[start], client=client)

@@ -17,6 +17,8 @@ from articles.markup import (
     COMMENT_CLEANER,
     COMMENT_TAGS,
     PROTOCOLS,
+    _markdown,
+    _plain_prose,
     render_article,
     render_comment,
 )
@@ -78,18 +80,24 @@ def _best_time(render, text, runs=3):
     return best
 
 
+def _rendered_in_full(text):
+    """The comment renderer without its shortcut for plain prose, which PROSE would take."""
+    return COMMENT_CLEANER.clean(_markdown(text))
+
+
 def _repeat(motif, length=LENGTH):
     return (motif * (length // len(motif) + 1))[:length]
 
 
 @pytest.fixture(scope="module")
 def prose_time():
-    """Best time for a plain comment of each length, so a slow machine slows both sides."""
+    """Best time for a plain comment of each length, so a slow machine slows both sides (in
+    full: the budget is the renderer's, not its shortcut's)."""
     times = {}
 
     def prose_time(length):
         if length not in times:
-            times[length] = _best_time(render_comment.__wrapped__, _repeat(PROSE, length), 5)
+            times[length] = _best_time(_rendered_in_full, _repeat(PROSE, length), 5)
         return times[length]
 
     return prose_time
@@ -108,7 +116,7 @@ def _within_budget(render, text, prose_time):
         return True
     if first > 5 * budget:
         return False
-    prose = _best_time(render_comment.__wrapped__, _repeat(PROSE, len(text)), 3)
+    prose = _best_time(_rendered_in_full, _repeat(PROSE, len(text)), 3)
     return _best_time(render, text, 3) <= BUDGET * prose
 
 
@@ -255,3 +263,44 @@ MOTIFS = st.lists(
 )
 def test_any_text_built_from_markup_characters_renders_within_budget(motif, render, prose_time):
     assert _within_budget(render, _repeat(motif, 3000), prose_time)
+
+
+# Texts near plain prose: words, and what would make Markdown or the linker read them otherwise
+# where it stands (a list's "1." or "-" opening a line, an indent, two spaces before a line
+# break, a heading's rule, an address). Characters never taken as plain are left to the test
+# after next.
+PROSE_PIECES = st.lists(
+    st.sampled_from(["word", "word", "Ça", "é", "42", " ", " ", "  ", ", ", ". ", ".", "!", "? ",
+                     ": ", ":", "'", '"', "(", ")", "“", "”", "’", "–", "—", "…", "-", "--", "%",
+                     "1. ", "- ", "example.org", "a.b", "\n", "\n", "\n\n", "\n\n\n", "    "]),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(PROSE_PIECES)
+def test_plain_prose_renders_as_markdown_and_the_cleaner_would_render_it(text):
+    plain = _plain_prose(text)
+
+    assert plain is None or plain == COMMENT_CLEANER.clean(_markdown(text))
+
+
+@pytest.mark.parametrize(
+    "text, html",
+    [
+        ("It works, they said.", "<p>It works, they said.</p>"),
+        ("“Finally” – a plan…\nWe’ll see!\n\n\n(Maybe.) 42% agree: good",
+         "<p>“Finally” – a plan…\nWe’ll see!</p>\n<p>(Maybe.) 42% agree: good</p>"),
+    ],
+)  # fmt: skip
+def test_a_plain_comment_skips_markdown_and_still_renders_as_it(text, html):
+    assert _plain_prose(text) == html == COMMENT_CLEANER.clean(_markdown(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1. first", "- item", "    code", "line  \nbreak", "see example.org", "a_b_", "# title",
+     "x\n---", "Term\n: definition", "*[HTML]: x", "a & b", "a\r\nb", "\xa0a"],
+)  # fmt: skip
+def test_text_markdown_or_the_linker_reads_is_not_taken_as_plain(text):
+    assert _plain_prose(text) is None
