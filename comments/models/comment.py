@@ -781,13 +781,15 @@ class Comment(models.Model):
     def recording_together(self):
         """The events recorded inside are written in one INSERT as the block ends (a posting's
         submission, rule matches and verdict), once the comment itself is saved. Inside, the
-        events ``record`` returns have no pk yet (nothing inside may need one)."""
+        events ``record`` returns have no pk, then or after (nothing may need one)."""
         self._recorded_together = []
         try:
             yield
             if self.pk is None:
                 self.save()
-            CommentEvent.objects.bulk_create(self._recorded_together)
+            for event in self._recorded_together:
+                event.comment = self  # recorded before the comment had its pk
+            CommentEvent.objects.insert(self._recorded_together)
         finally:
             self._recorded_together = None
 
