@@ -13,6 +13,7 @@ from articles.markup import render_comment
 from articles.models import Article
 from comments.models.desk import ClaimQuerySet, RemovalReason
 from comments.models.records import STATUS_KINDS, CommentEvent, CommentReason
+from comments.models.rows import insert_rows
 from comments.models.scopes import articles_moderated_by, moderated_sections
 
 
@@ -382,7 +383,7 @@ class Comment(models.Model):
         if stored is None or set(stored) - wanted:
             self.reason_rows.exclude(reason__in=wanted).delete()
         missing = wanted - set(stored or [])
-        CommentReason.objects.bulk_create(
+        insert_rows(
             [CommentReason(comment=self, reason=r) for r in sorted(missing)], ignore_conflicts=True
         )
         self._stored_reasons = list(self.reasons)
@@ -789,7 +790,7 @@ class Comment(models.Model):
                 self.save()
             for event in self._recorded_together:
                 event.comment = self  # recorded before the comment had its pk
-            CommentEvent.objects.insert(self._recorded_together)
+            insert_rows(self._recorded_together)
         finally:
             self._recorded_together = None
 

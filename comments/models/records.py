@@ -1,7 +1,7 @@
 """What happens to comments, kept as rows: the audit trail, readers' reports, retention runs."""
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,27 +15,6 @@ class CommentEventQuerySet(models.QuerySet):
         """Events a moderator made (anything done by a user but the commenter's own edits):
         filtered by the edit's time, what closes a comment to further edits."""
         return self.filter(actor__isnull=False).exclude(kind=CommentEvent.Kind.COMMENTER_EDITED)
-
-    def insert(self, events):
-        """Write ``events`` in one INSERT, leaving them without a pk: a posting's two or three.
-
-        ``bulk_create`` spent a tenth of a post's CPU building that statement (and asked the ids
-        back); this prepares each value as the model's fields do and sends no signal either.
-        """
-        if not events:
-            return
-        connection = connections[self.db]
-        fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
-        quote = connection.ops.quote_name
-        row = f"({', '.join(['%s'] * len(fields))})"
-        sql = (f"INSERT INTO {quote(self.model._meta.db_table)} "
-               f"({', '.join(quote(f.column) for f in fields)}) "
-               f"VALUES {', '.join([row] * len(events))}")  # fmt: skip
-        values = [
-            f.get_db_prep_save(f.pre_save(e, True), connection) for e in events for f in fields
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
 
 
 class CommentEvent(models.Model):

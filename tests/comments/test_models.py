@@ -138,3 +138,41 @@ def test_with_reason_agrees_with_has_reason_as_the_reasons_change(assorted, arti
     comments = Comment.objects.filter(pk__in=[c.pk for c in [*assorted, made]])
     assert in_set == {c.pk for c in comments if c.has_reason(reason)}
     assert in_set
+
+
+def test_rows_written_in_one_insert_read_back_as_the_fields_wrote_them(article):
+    from comments.models import CommentEvent
+    from comments.models.rows import insert_rows
+    from tests.factories import UserFactory
+
+    comment = make(article)
+    moderator = UserFactory()
+    at = timezone.now() - datetime.timedelta(hours=1)
+    events = [
+        CommentEvent(comment=comment, kind=CommentEvent.Kind.SUBMITTED,
+                     data={"ip": "fd00::1", "matched": ["a", "ü"]}, created_at=at),
+        CommentEvent(comment=comment, kind=CommentEvent.Kind.APPROVED, actor=moderator),
+    ]  # fmt: skip
+
+    insert_rows(events)
+
+    stored = list(comment.events.values_list("kind", "actor", "data", "created_at"))
+    assert stored == [
+        ("submitted", None, {"ip": "fd00::1", "matched": ["a", "ü"]}, at),
+        ("approved", moderator.pk, {}, events[1].created_at),
+    ]
+
+
+def test_rows_that_break_a_unique_constraint_are_skipped_only_when_asked(article):
+    from comments.models import CommentReason
+    from comments.models.rows import insert_rows
+
+    comment = make(article)
+    insert_rows([CommentReason(comment=comment, reason="links")])
+
+    insert_rows([CommentReason(comment=comment, reason=r) for r in ("links", "first_time")],
+                ignore_conflicts=True)  # fmt: skip
+
+    assert sorted(comment.reason_rows.values_list("reason", flat=True)) == ["first_time", "links"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows([CommentReason(comment=comment, reason="links")])
