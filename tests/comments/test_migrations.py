@@ -125,3 +125,25 @@ def test_counting_at_commit_recounts_on_the_way_up_and_goes_back_on_the_way_down
     assert counts.get(article_id=article.pk).approved == 1
     migrator([("comments", "0017_thread_count_search_path")])
     assert trigger_state() == (False, "O")  # what the code before 0018 expects
+
+
+def comment_indexes_on_article_alone():
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, "comments_comment")
+    return sorted(
+        name for name, c in found.items() if c["index"] and c["columns"] == ["article_id"]
+    )
+
+
+def test_the_article_index_goes_and_comes_back_leaving_the_foreign_key(migrator):
+    migrator([("comments", "0018_thread_count_at_commit")])
+    assert comment_indexes_on_article_alone() == ["comments_comment_article_id_94fe60a2"]
+
+    migrator([("comments", "0019_article_index_in_the_composite")])
+
+    assert comment_indexes_on_article_alone() == []
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, "comments_comment")
+    assert any(c["foreign_key"] == ("articles_article", "id") for c in found.values())
+    migrator([("comments", "0018_thread_count_at_commit")])
+    assert comment_indexes_on_article_alone() == ["comments_comment_article_id_94fe60a2"]
