@@ -3,7 +3,7 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.utils.text import format_lazy
+from django.utils.text import format_lazy, normalize_newlines
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Appeal, Comment, Report
@@ -100,6 +100,11 @@ class CommentForm(forms.ModelForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].lower()
+
+    def clean_body(self):
+        # As stored (browsers send a textarea's lines with CRLF): a comment sent again is then
+        # the duplicate the database holds, and the rules read what readers will.
+        return normalize_newlines(self.cleaned_data["body"])
 
     def clean(self):
         cleaned = super().clean()

@@ -12,20 +12,33 @@ TABLE, COLUMN = "comments_comment", "article_id"
 INDEX = "comments_comment_article_id_94fe60a2"  # the name Django gave it
 
 
-def _concurrently(schema_editor):
-    return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
+def _run(schema_editor, *statements):
+    """On PostgreSQL, CONCURRENTLY and with no statement timeout for the while: building the
+    index on a large table takes longer than a web request may, and a build cancelled halfway
+    leaves an INVALID index behind."""
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    if postgresql:
+        schema_editor.execute("SET statement_timeout = 0")
+    try:
+        for statement in statements:
+            schema_editor.execute(statement.format(concurrently=" CONCURRENTLY" * postgresql))
+    finally:
+        if postgresql:
+            schema_editor.execute("RESET statement_timeout")
 
 
 def drop_index(apps, schema_editor):
-    quote = schema_editor.quote_name
-    schema_editor.execute(f"DROP INDEX{_concurrently(schema_editor)} IF EXISTS {quote(INDEX)}")
+    _run(schema_editor, f"DROP INDEX{{concurrently}} IF EXISTS {schema_editor.quote_name(INDEX)}")
 
 
 def create_index(apps, schema_editor):
+    # Dropped first: a build cancelled on an earlier try left an INVALID index of that name,
+    # which CREATE INDEX IF NOT EXISTS would keep.
     quote = schema_editor.quote_name
-    schema_editor.execute(
-        f"CREATE INDEX{_concurrently(schema_editor)} IF NOT EXISTS {quote(INDEX)} "
-        f"ON {quote(TABLE)} ({quote(COLUMN)})"
+    _run(
+        schema_editor,
+        f"DROP INDEX{{concurrently}} IF EXISTS {quote(INDEX)}",
+        f"CREATE INDEX{{concurrently}} {quote(INDEX)} ON {quote(TABLE)} ({quote(COLUMN)})",
     )
 
 

@@ -147,3 +147,22 @@ def test_the_article_index_goes_and_comes_back_leaving_the_foreign_key(migrator)
     assert any(c["foreign_key"] == ("articles_article", "id") for c in found.values())
     migrator([("comments", "0018_thread_count_at_commit")])
     assert comment_indexes_on_article_alone() == ["comments_comment_article_id_94fe60a2"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="INVALID indexes are PostgreSQL's")
+def test_going_back_rebuilds_an_article_index_a_cancelled_build_left_invalid(migrator):
+    migrator([("comments", "0019_article_index_in_the_composite")])
+    index = "comments_comment_article_id_94fe60a2"
+    with connection.cursor() as cursor:  # as a CREATE INDEX CONCURRENTLY cancelled halfway
+        cursor.execute(f"CREATE INDEX {index} ON comments_comment (article_id)")
+        cursor.execute(
+            f"UPDATE pg_index SET indisvalid = false WHERE indexrelid = '{index}'::regclass"
+        )
+
+    migrator([("comments", "0018_thread_count_at_commit")])
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT indisvalid FROM pg_index WHERE indexrelid = '{index}'::regclass")
+        assert cursor.fetchall() == [(True,)]
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] != "0"  # the migration's own setting did not outlive it

@@ -395,6 +395,20 @@ def test_a_saved_comment_sent_again_is_told_so_after_its_duplicate_claim_ran_out
     assert Comment.objects.filter(body=data["body"]).count() == 1
 
 
+def test_a_multi_line_comment_sent_again_from_a_browser_is_told_it_is_posted_already(post, article):
+    # Browsers send a textarea's lines with CRLF; the comment is stored with LF.
+    data = {"ip": "192.0.2.71", "email": "lines@example.net", "body": "First line.\r\nSecond."}
+    timestamp = sign_timestamp(article, now=time.time() - 10)
+    assert post(article, timestamp=timestamp, **data).status_code == 302
+    for body in ("First line.\r\nSecond.", "First line.\nSecond."):  # its claim ran out
+        cache.delete(rules._duplicate_key(article, {**data, "body": body}))
+
+    again = post(article, timestamp=timestamp, **data)
+
+    assert again.status_code == 409
+    assert Comment.objects.get(email=data["email"]).body == "First line.\nSecond."
+
+
 def test_a_flood_the_database_finds_is_told_before_a_form_used_again(post, article):
     # The flood claims gone (evicted, say), the form's still held: the database still sees the
     # first comment inside the window, and the reader hears that, as the gate checks the flood
