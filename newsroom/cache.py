@@ -58,8 +58,7 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
-        self._add_all_script = None  # registered with the write client on first use
-        self._incr_script = None
+        self._scripts = {}  # source: script, registered with the write client on first use
 
     def add_all(self, timeouts, value=1, version=None):
         """Add every key of ``timeouts`` (key: timeout, as ``add()`` takes it) with ``value``,
@@ -67,12 +66,10 @@ class RedisCache(DjangoRedisCache):
         None. (All the keys must live on one server, as they do outside Redis Cluster.)"""
         keys = list(timeouts)
         client = self._cache.get_client(write=True)
-        if self._add_all_script is None:
-            self._add_all_script = client.register_script(ADD_ALL_OR_NONE)
         names = [self.make_and_validate_key(key, version=version) for key in keys]
         seconds = [self.get_backend_timeout(timeouts[key]) for key in keys]
         seconds = ["-" if timeout is None else timeout for timeout in seconds]
-        held = self._add_all_script(
+        held = self._script(ADD_ALL_OR_NONE, client)(
             keys=names, args=[self._cache._serializer.dumps(value), *seconds], client=client
         )
         return keys[held - 1] if held else None
@@ -81,10 +78,15 @@ class RedisCache(DjangoRedisCache):
         """Add one to each of ``keys``, setting any that is missing to ``start`` first: the
         generations a change bumps, in one round trip rather than two per key (Django's
         ``incr`` asks whether the key exists, then adds). A script, not a pipeline of SET NX
-        and INCR: one command to encode and parse instead of two per key, which halves what
-        a post spends on its two bumps."""
+        and INCR: one command to encode and parse instead of two per key (0.09 ms of CPU a
+        bump against 0.12 here, measured alone)."""
         client = self._cache.get_client(write=True)
-        if self._incr_script is None:
-            self._incr_script = client.register_script(INCR_OR_START)
         names = [self.make_and_validate_key(key, version=version) for key in keys]
-        self._incr_script(keys=names, args=[start], client=client)
+        self._script(INCR_OR_START, client)(keys=names, args=[start], client=client)
+
+    def _script(self, source, client):
+        """The Lua ``source`` as a redis-py script: sent by its digest, and again in full when
+        the server has forgotten it (a restarted Redis)."""
+        if source not in self._scripts:
+            self._scripts[source] = client.register_script(source)
+        return self._scripts[source]

@@ -6,40 +6,45 @@ it back checks every row under a lock that holds up posting. On PostgreSQL the i
 (or, going back, built) CONCURRENTLY, so writes go on meanwhile.
 """
 
+import contextlib
+
 from django.db import migrations, models
 
 TABLE, COLUMN = "comments_comment", "article_id"
 INDEX = "comments_comment_article_id_94fe60a2"  # the name Django gave it
 
 
-def _run(schema_editor, *statements):
-    """On PostgreSQL, CONCURRENTLY and with no statement timeout for the while: building the
+@contextlib.contextmanager
+def _index_change(schema_editor):
+    """`` CONCURRENTLY`` on PostgreSQL, with no statement timeout for the while: building the
     index on a large table takes longer than a web request may, and a build cancelled halfway
-    leaves an INVALID index behind."""
-    postgresql = schema_editor.connection.vendor == "postgresql"
-    if postgresql:
-        schema_editor.execute("SET statement_timeout = 0")
+    leaves an INVALID index behind. Nothing to add on SQLite."""
+    if schema_editor.connection.vendor != "postgresql":
+        yield ""
+        return
+    schema_editor.execute("SET statement_timeout = 0")
     try:
-        for statement in statements:
-            schema_editor.execute(statement.format(concurrently=" CONCURRENTLY" * postgresql))
+        yield " CONCURRENTLY"
     finally:
-        if postgresql:
-            schema_editor.execute("RESET statement_timeout")
+        schema_editor.execute("RESET statement_timeout")
 
 
 def drop_index(apps, schema_editor):
-    _run(schema_editor, f"DROP INDEX{{concurrently}} IF EXISTS {schema_editor.quote_name(INDEX)}")
+    with _index_change(schema_editor) as concurrently:
+        schema_editor.execute(
+            f"DROP INDEX{concurrently} IF EXISTS {schema_editor.quote_name(INDEX)}"
+        )
 
 
 def create_index(apps, schema_editor):
-    # Dropped first: a build cancelled on an earlier try left an INVALID index of that name,
-    # which CREATE INDEX IF NOT EXISTS would keep.
     quote = schema_editor.quote_name
-    _run(
-        schema_editor,
-        f"DROP INDEX{{concurrently}} IF EXISTS {quote(INDEX)}",
-        f"CREATE INDEX{{concurrently}} {quote(INDEX)} ON {quote(TABLE)} ({quote(COLUMN)})",
-    )
+    with _index_change(schema_editor) as concurrently:
+        # Dropped first: a build cancelled on an earlier try left an INVALID index of that
+        # name, which CREATE INDEX IF NOT EXISTS would keep.
+        schema_editor.execute(f"DROP INDEX{concurrently} IF EXISTS {quote(INDEX)}")
+        schema_editor.execute(
+            f"CREATE INDEX{concurrently} {quote(INDEX)} ON {quote(TABLE)} ({quote(COLUMN)})"
+        )
 
 
 class Migration(migrations.Migration):

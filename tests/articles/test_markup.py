@@ -293,8 +293,10 @@ def test_plain_prose_renders_as_markdown_and_the_cleaner_would_render_it(text):
          "<p>“Finally” – a plan…\nWe’ll see!</p>\n<p>(Maybe.) 42% agree: good</p>"),
     ],
 )  # fmt: skip
-def test_a_plain_comment_skips_markdown_and_still_renders_as_it(text, html):
+def test_a_plain_comment_skips_markdown_and_still_renders_as_it(text, html, monkeypatch):
     assert _plain_prose(text) == html == COMMENT_CLEANER.clean(_markdown(text))
+    monkeypatch.setattr("articles.markup._markdown", lambda text: pytest.fail("Markdown ran"))
+    assert render_comment.__wrapped__(text) == html
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from comments.models import Comment, Rule
+from comments.models import Comment, CommentEvent, CommentReason, Rule
+from comments.models.rows import insert_rows
 from tests.comments.conftest import approved_comment
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, UserFactory
 
 
 def make(article, **fields):
@@ -141,10 +142,6 @@ def test_with_reason_agrees_with_has_reason_as_the_reasons_change(assorted, arti
 
 
 def test_rows_written_in_one_insert_read_back_as_the_fields_wrote_them(article):
-    from comments.models import CommentEvent
-    from comments.models.rows import insert_rows
-    from tests.factories import UserFactory
-
     comment = make(article)
     moderator = UserFactory()
     at = timezone.now() - datetime.timedelta(hours=1)
@@ -164,9 +161,6 @@ def test_rows_written_in_one_insert_read_back_as_the_fields_wrote_them(article):
 
 
 def test_rows_that_break_a_unique_constraint_are_skipped_only_when_asked(article):
-    from comments.models import CommentReason
-    from comments.models.rows import insert_rows
-
     comment = make(article)
     insert_rows([CommentReason(comment=comment, reason="links")])
 
