@@ -20,7 +20,7 @@ from tests.deploy.conftest import ROOT
 INDEXES = "SELECT indexname FROM pg_indexes WHERE tablename = %s"
 
 pytestmark = pytest.mark.skipif(
-    django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    connection.vendor != "postgresql",
     reason="the queue benchmark runs on PostgreSQL",
 )
 

@@ -1,0 +1,30 @@
+"""Django's PostgreSQL backend, with a health check that costs no round trip.
+
+With ``CONN_HEALTH_CHECKS`` Django asks a kept connection ``SELECT 1`` at the start of every
+request before using it: one more round trip for each request, a seventh of a comment post's
+and half of a cached article's. An idle connection has nothing to say, so this one looks at its
+socket instead: a server that ended the session (a restart, ``pg_terminate_backend``, an idle
+timeout, a crashed backend) has left a message or the end of the stream there. Only then, or
+when the connection is not idle, is ``SELECT 1`` asked, as Django would. A peer that vanished
+without a word is not seen either way before the statement times out (``tcp_user_timeout``).
+"""
+
+import select
+
+from django.db.backends.postgresql import base
+from psycopg import pq
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def is_usable(self):
+        connection = self.connection
+        if connection is None or connection.closed:
+            return False
+        if connection.info.transaction_status == pq.TransactionStatus.IDLE:
+            try:
+                readable, _, _ = select.select([connection.fileno()], [], [], 0)
+            except (OSError, ValueError):  # the socket is gone
+                return False
+            if not readable:
+                return True
+        return super().is_usable()
