@@ -13,7 +13,7 @@ from articles.markup import render_comment
 from articles.models import Article
 from comments.models.desk import ClaimQuerySet, RemovalReason
 from comments.models.records import STATUS_KINDS, CommentEvent, CommentReason
-from comments.models.rows import insert_rows
+from comments.models.rows import QuickInsert, insert_rows
 from comments.models.scopes import articles_moderated_by, moderated_sections
 
 
@@ -140,7 +140,7 @@ class CommentQuerySet(ClaimQuerySet):
             return comment, applied is not False  # a verb says False when it did nothing
 
 
-class Comment(models.Model):
+class Comment(QuickInsert, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")

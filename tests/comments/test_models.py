@@ -3,7 +3,8 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from comments.models import Comment, CommentEvent, CommentReason, Rule
@@ -170,3 +171,41 @@ def test_rows_that_break_a_unique_constraint_are_skipped_only_when_asked(article
     assert sorted(comment.reason_rows.values_list("reason", flat=True)) == ["first_time", "links"]
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows([CommentReason(comment=comment, reason="links")])
+
+
+def stored_fields(comment):
+    fields = [f.attname for f in Comment._meta.concrete_fields if not f.primary_key]
+    return dict(Comment.objects.filter(pk=comment.pk).values(*fields).get())
+
+
+def test_a_new_comment_saved_through_the_kept_insert_reads_back_as_django_writes_it(
+    article, django_capture_on_commit_callbacks
+):
+    """Comment.save() writes a new row with a statement kept per process (QuickInsert): the same
+    row as the model's own INSERT, with the same signals (the page's cache tag moves)."""
+    parent = make(article)
+    fields = dict(name="Ada", email="ada@example.net", body="Line one\r\n\r\nLine *two*",
+                  ip="fd00::7", status=Comment.Status.APPROVED, reasons=["link_limit"],
+                  akismet_payload={"blog": "x", "ü": [1, 2]}, parent=parent,
+                  submitted_at=timezone.now() - datetime.timedelta(minutes=5))  # fmt: skip
+    quick = Comment(article=article, **fields)
+    with django_capture_on_commit_callbacks() as page_refreshes:
+        quick.save()
+    plain = Comment(article=article, **fields)
+    plain._do_insert = lambda *args: models.Model._do_insert(plain, *args)  # Django's own
+    plain.save()
+
+    assert quick.pk and plain.pk and quick.pk != plain.pk
+    assert stored_fields(quick) == stored_fields(plain)
+    assert stored_fields(quick)["body_html"] == "<p>Line one</p>\n<p>Line <em>two</em></p>"
+    assert list(quick.reason_rows.values_list("reason", flat=True)) == ["link_limit"]
+    assert len(page_refreshes) == 1  # post_save was sent: the article's page goes stale
+
+
+def test_a_comment_saved_with_an_expression_for_a_value_is_written_by_django(article):
+    comment = Comment(article=article, name="Ada", email="ada@example.net", body="Hi.",
+                      submitted_at=Now())  # fmt: skip
+    comment.save()
+
+    stored = Comment.objects.get(pk=comment.pk)
+    assert abs(stored.submitted_at - timezone.now()) < datetime.timedelta(minutes=1)
