@@ -172,6 +172,8 @@ class Comment(QuickInsert, models.Model):
         verbose_name=_("article"),
         db_index=False,
     )
+    # This and the other mostly empty references are indexed where set (Meta.indexes): a
+    # top-level comment by a reader adds no entry for its parent, user or claimer.
     parent = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,
@@ -179,6 +181,7 @@ class Comment(QuickInsert, models.Model):
         blank=True,
         related_name="replies",
         verbose_name=_("in reply to"),
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=100)
     email = models.EmailField(_("e-mail"), max_length=254)
@@ -210,6 +213,7 @@ class Comment(QuickInsert, models.Model):
         blank=True,
         related_name="comments",
         verbose_name=_("user"),
+        db_index=False,
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     checked_at = models.DateTimeField(_("spam-checked"), null=True, blank=True)
@@ -247,6 +251,7 @@ class Comment(QuickInsert, models.Model):
         editable=False,
         related_name="+",
         verbose_name=_("claimed by"),
+        db_index=False,
     )
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True, editable=False)
     # Picked by a moderator ("Editors' pick"): shown above the thread while it stays approved.
@@ -312,6 +317,15 @@ class Comment(QuickInsert, models.Model):
                 fields=["akismet_feedback"],
                 name="comment_feedback_idx",
                 condition=~Q(akismet_feedback=""),
+            ),
+            models.Index(
+                fields=["parent"], name="comment_parent_idx", condition=Q(parent__isnull=False)
+            ),
+            models.Index(fields=["user"], name="comment_user_idx", condition=Q(user__isnull=False)),
+            models.Index(
+                fields=["claimed_by"],
+                name="comment_claimer_idx",
+                condition=Q(claimed_by__isnull=False),
             ),
         ]
         permissions = [

@@ -52,11 +52,13 @@ class CommentEvent(models.Model):
         APPEAL_REVERSED = "appeal_reversed", _("Appeal decided: decision reversed")
         IMPORTED = "imported", _("Imported from WordPress")
 
+    # No index of its own: comment_event_idx (comment, created_at) opens with it.
     comment = models.ForeignKey(
         "comments.Comment",
         on_delete=models.CASCADE,
         related_name="events",
         verbose_name=_("comment"),
+        db_index=False,
     )
     kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(
@@ -66,6 +68,7 @@ class CommentEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("who"),
+        db_index=False,  # indexed where set: a reader's own events have no actor
     )
     data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
@@ -83,6 +86,9 @@ class CommentEvent(models.Model):
                 fields=["created_at"],
                 name="comment_decision_idx",
                 condition=Q(kind__in=DECISION_KINDS, actor__isnull=False),
+            ),
+            models.Index(
+                fields=["actor"], name="comment_event_actor_idx", condition=Q(actor__isnull=False)
             ),
         ]
 

@@ -166,3 +166,54 @@ def test_going_back_rebuilds_an_article_index_a_cancelled_build_left_invalid(mig
         assert cursor.fetchall() == [(True,)]
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] != "0"  # the migration's own setting did not outlive it
+
+
+def single_column_indexes(table):
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    return {
+        name: c["columns"][0]
+        for name, c in found.items()
+        if c["index"] and not c["primary_key"] and not c["unique"] and len(c["columns"]) == 1
+        and c["columns"][0].endswith("_id")
+    }  # fmt: skip
+
+
+FULL = {
+    "comments_comment": {"comments_comment_parent_id_3e0802fb": "parent_id",
+                         "comments_comment_user_id_a1db4881": "user_id",
+                         "comments_comment_claimed_by_id_b177c878": "claimed_by_id"},
+    "comments_commentevent": {"comments_commentevent_actor_id_03325dcb": "actor_id",
+                              "comments_commentevent_comment_id_892da0a7": "comment_id"},
+}  # fmt: skip
+PARTIAL = {
+    "comments_comment": {"comment_parent_idx": "parent_id", "comment_user_idx": "user_id",
+                         "comment_claimer_idx": "claimed_by_id"},
+    "comments_commentevent": {"comment_event_actor_idx": "actor_id"},
+}  # fmt: skip
+
+
+def test_the_reference_indexes_keep_only_the_rows_that_have_one_and_come_back(migrator):
+    migrator([("comments", "0019_article_index_in_the_composite")])
+    assert {table: single_column_indexes(table) for table in FULL} == FULL
+
+    migrator([("comments", "0020_partial_reference_indexes")])
+
+    assert {table: single_column_indexes(table) for table in FULL} == PARTIAL
+    migrator([("comments", "0019_article_index_in_the_composite")])
+    assert {table: single_column_indexes(table) for table in FULL} == FULL
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+@pytest.mark.parametrize(
+    ("table", "column", "index"),
+    [(table, column, index) for table, found in PARTIAL.items() for index, column in found.items()],
+)
+def test_a_lookup_by_reference_is_answered_by_the_partial_index(db, table, column, index):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT indexdef FROM pg_indexes WHERE indexname = '{index}'")
+        assert cursor.fetchone()[0].endswith(f"WHERE ({column} IS NOT NULL)")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN SELECT id FROM {table} WHERE {column} = 7")
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert index in plan
