@@ -22,9 +22,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         if connection.info.transaction_status == pq.TransactionStatus.IDLE:
             try:
-                readable, _, _ = select.select([connection.fileno()], [], [], 0)
+                waiting = _readable(connection.fileno())
             except (OSError, ValueError):  # the socket is gone
                 return False
-            if not readable:
+            if not waiting:
                 return True
         return super().is_usable()
+
+
+def _readable(fd):
+    """Whether ``fd`` has data or its end waiting, without waiting itself."""
+    if hasattr(select, "poll"):  # not limited to descriptors under 1024, as select() is
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])
