@@ -129,7 +129,7 @@ def send_to_commenter(to, kind, key, context, comment=None):
     if created:
         from comments import tasks  # tasks imports this module
 
-        transaction.on_commit(lambda: tasks.send_commenter_mail.enqueue(mail.pk), robust=True)
+        tasks.enqueue_on_commit(tasks.send_commenter_mail, mail.pk)
     return mail
 
 

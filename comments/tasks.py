@@ -2,17 +2,18 @@
 commenters' e-mail (comments.notifications), the corrections sent to Akismet, and retention
 (purge and anonymization).
 
-Nothing here may assume it runs inline: the comment was saved before the task was enqueued,
+Nothing here may assume it runs inline: a task is seen only once the change it is for commits,
 and each task re-reads it and does nothing if a moderator (or another worker) got there first.
 """
 
 import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from comments import emails, notifications, retention, spam, verdicts
@@ -76,20 +77,37 @@ def check_edit(comment_id, edit_id):
     follow_up_check(comment)
 
 
+def enqueue_on_commit(the_task, *args):
+    """Queue ``the_task`` for when the current transaction commits (at once outside one).
+
+    A queue kept in this same database (django_tasks_db) is given it inside the transaction:
+    the task's row commits with the change it is for, in the same commit, so neither is ever
+    stored without the other, and a post pays for one commit instead of two. Another queue is
+    given it once the change has committed; if that fails, the change is kept and the periodic
+    re-check (``recheck_comments``) finds what it needed (``robust``).
+    """
+    if isinstance(the_task.get_backend(), DatabaseBackend) and (
+        router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
+    ):
+        the_task.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: the_task.enqueue(*args), robust=True)
+
+
 def follow_up_check(comment):
     """After a spam check: try again later if it failed, or e-mail the moderators if held."""
     if comment.is_awaiting_spam_check():
         schedule(check_comment, comment.next_check_at, comment.pk, recheck_reason="retry")
     elif comment.is_awaiting_notification():
-        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk), robust=True)
+        enqueue_on_commit(notify_moderators, comment.pk)
 
 
 def after_editing(comment, edit):
     """Queue, once the edit commits, its spam check (or the moderators' e-mail, if held)."""
     if comment.is_awaiting_spam_check():
-        transaction.on_commit(lambda: check_edit.enqueue(comment.pk, edit.pk), robust=True)
+        enqueue_on_commit(check_edit, comment.pk, edit.pk)
     elif comment.is_awaiting_notification():
-        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk), robust=True)
+        enqueue_on_commit(notify_moderators, comment.pk)
 
 
 def after_posting(comment):
@@ -98,15 +116,15 @@ def after_posting(comment):
     ``robust``: if the queue is down, the comment is kept and ``recheck_comments`` picks it up.
     """
     if comment.is_awaiting_spam_check():
-        transaction.on_commit(lambda: check_comment.enqueue(comment.pk), robust=True)
+        enqueue_on_commit(check_comment, comment.pk)
     elif comment.is_awaiting_notification():
-        transaction.on_commit(lambda: notify_moderators.enqueue(comment.pk), robust=True)
+        enqueue_on_commit(notify_moderators, comment.pk)
 
 
 def queue_feedback(comment):
     """After a moderator's decision: queue, on commit, the correction Akismet is due, if any."""
     if comment.is_feedback_due():
-        transaction.on_commit(lambda: send_akismet_feedback.enqueue(comment.pk), robust=True)
+        enqueue_on_commit(send_akismet_feedback, comment.pk)
 
 
 @task
