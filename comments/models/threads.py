@@ -27,19 +27,26 @@ COUNTS = "comments_threadcount"
 ARTICLES = Article._meta.db_table
 APPROVED = "approved"  # Comment.Status.APPROVED, which this module cannot import
 
+
 # The count is changed as the transaction commits (a deferred constraint trigger), not at each
 # change: the count's row is locked from then to the end of the commit only, not across the
 # rest of the transaction (a post's other statements, its calls to Redis). A read of the count
 # inside a transaction settles the changes made so far first (``settle_counts``).
-_ROW_TRIGGER = [
-    f"DROP TRIGGER IF EXISTS comments_count_threads ON {COMMENTS}",
-    f"""
-CREATE CONSTRAINT TRIGGER comments_count_threads
+def _row_trigger(deferred=True):
+    """The statements that put the row trigger in place: run at the commit (``deferred``,
+    migration 0018 on), or as each row changes (before it)."""
+    kind = "CONSTRAINT TRIGGER" if deferred else "TRIGGER"
+    timing = "DEFERRABLE INITIALLY DEFERRED\n" if deferred else ""
+    return [
+        f"DROP TRIGGER IF EXISTS comments_count_threads ON {COMMENTS}",
+        f"""
+CREATE {kind} comments_count_threads
 AFTER INSERT OR DELETE OR UPDATE OF status, parent_id, article_id ON {COMMENTS}
-DEFERRABLE INITIALLY DEFERRED
-FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
+{timing}FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
 """,
-]
+    ]
+
+
 # A row is an approved thread when it has no parent and is approved. The functions keep the
 # search_path they were created with (the migration's): a session with another one, a manual
 # psql fix or a maintenance job, still finds the counts' table.
@@ -66,7 +73,7 @@ BEGIN
 END
 $$
 """,
-    *_ROW_TRIGGER,
+    *_row_trigger(),
     # TRUNCATE fires no row trigger, and does not reach the counts (they point at articles).
     f"""
 CREATE OR REPLACE FUNCTION comments_uncount_threads() RETURNS trigger LANGUAGE plpgsql
@@ -176,21 +183,11 @@ def settle_counts(cursor):
 
 
 # The row trigger as migrations 0016 and 0017 had it (taken back to by reversing 0018).
-_IMMEDIATE_ROW_TRIGGER = [
-    f"DROP TRIGGER IF EXISTS comments_count_threads ON {COMMENTS}",
-    f"""
-CREATE TRIGGER comments_count_threads
-AFTER INSERT OR DELETE OR UPDATE OF status, parent_id, article_id ON {COMMENTS}
-FOR EACH ROW EXECUTE FUNCTION comments_count_threads()
-""",
-]
-
-
 def replace_row_trigger(cursor, vendor, deferred=True):
     """The row trigger deferred to the commit (migration 0018), or back to immediate; then
     every article counted anew (a trigger left disabled before this missed changes)."""
     if vendor == "postgresql":
-        for statement in _ROW_TRIGGER if deferred else _IMMEDIATE_ROW_TRIGGER:
+        for statement in _row_trigger(deferred):
             cursor.execute(statement)
         for statement in RECOUNT:
             cursor.execute(statement)
