@@ -154,7 +154,7 @@ def comment_url(comment):
     if roots + (root_status != Comment.Status.APPROVED) <= size:
         return comment.get_anchor_url()
     number = before // size + 1
-    return f"{comment.article.get_absolute_url()}?{PAGE_PARAM}={number}#comment-{comment.pk}"
+    return comment.get_anchor_url(f"{PAGE_PARAM}={number}")
 
 
 @never_cache  # where the comment is moves as threads before it come and go

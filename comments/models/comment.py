@@ -376,9 +376,10 @@ class Comment(QuickInsert, models.Model):
         and the comment's anchor goes wrong once the discussion has more than one page."""
         return reverse("comments:comment", args=[self.pk])
 
-    def get_anchor_url(self):
-        """The comment's anchor on its article's first page: right while there is one page."""
-        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+    def get_anchor_url(self, query=""):
+        """The comment's anchor on its article's page: the first, right while there is one
+        page, unless ``query`` (``cpage=3``) names another."""
+        return f"{self.article.get_absolute_url()}{'?' if query else ''}{query}#comment-{self.pk}"
 
     def get_admin_url(self):
         return reverse("admin:comments_comment_change", args=[self.pk])
