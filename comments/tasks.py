@@ -7,9 +7,10 @@ and each task re-reads it and does nothing if a moderator (or another worker) go
 """
 
 import datetime
+import logging
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, router, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
 from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
@@ -25,6 +26,8 @@ from comments.models import (
     mail_retry_delay,
     retry_delay,
 )
+
+logger = logging.getLogger(__name__)
 
 RECHECK_BATCH = 100
 # Longer than any send can take (the SMTP timeout applies to each step of it).
@@ -82,16 +85,22 @@ def enqueue_on_commit(the_task, *args):
 
     A queue kept in this same database (django_tasks_db) is given it inside the transaction:
     the task's row commits with the change it is for, in the same commit, so neither is ever
-    stored without the other, and a post pays for one commit instead of two. Another queue is
-    given it once the change has committed; if that fails, the change is kept and the periodic
-    re-check (``recheck_comments``) finds what it needed (``robust``).
+    stored without the other, and a post pays for one commit instead of two. A database error
+    fails the change with it (nothing half-saved); any other failure to queue (a task the
+    settings no longer accept) is logged and the change kept, as for another queue, which is
+    given the task once the change has committed: either way the periodic re-check
+    (``recheck_comments``) finds what it needed.
     """
-    if isinstance(the_task.get_backend(), DatabaseBackend) and (
-        router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
-    ):
-        the_task.enqueue(*args)
-    else:
+    if not (isinstance(the_task.get_backend(), DatabaseBackend)
+            and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS):  # fmt: skip
         transaction.on_commit(lambda: the_task.enqueue(*args), robust=True)
+        return
+    try:
+        the_task.enqueue(*args)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("Could not queue %s%r; the periodic re-check will.", the_task.name, args)
 
 
 def follow_up_check(comment):
@@ -111,9 +120,9 @@ def after_editing(comment, edit):
 
 
 def after_posting(comment):
-    """Queue, once the posting commits, what a new comment needs: its spam check, or the e-mail.
+    """Queue with the posting what a new comment needs: its spam check, or the e-mail.
 
-    ``robust``: if the queue is down, the comment is kept and ``recheck_comments`` picks it up.
+    If the queue fails it, the comment is kept and ``recheck_comments`` picks it up.
     """
     if comment.is_awaiting_spam_check():
         enqueue_on_commit(check_comment, comment.pk)

@@ -98,8 +98,14 @@ DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=10.0)
 DATABASE_TCP_USER_TIMEOUT = env.float("DATABASE_TCP_USER_TIMEOUT", default=10.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = "newsroom.db.postgresql"  # its health check: no round trip
+    # Kept connections are health-checked from their socket (no round trip), unless "query".
+    if env("DATABASE_HEALTH_CHECK", default="socket") != "query":
+        DATABASES["default"]["ENGINE"] = "newsroom.db.postgresql"
     _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A kept connection whose server went away unannounced is found while it is idle.
+    for _name, _value in {"keepalives": 1, "keepalives_idle": 15, "keepalives_interval": 5,
+                          "keepalives_count": 3}.items():  # fmt: skip
+        _options.setdefault(_name, _value)
     _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
     _options.setdefault("tcp_user_timeout", round(DATABASE_TCP_USER_TIMEOUT * 1000))
     # Opt-in: parameters bound by the server, and a statement run this many times on a

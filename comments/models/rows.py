@@ -28,10 +28,11 @@ def insert_rows(objs, *, ignore_conflicts=False):
 class QuickInsert:
     """A model mixin: ``save()`` writes a new row with a statement built once per process.
 
-    Django compiles the INSERT of every ``save()`` anew: for a comment, a tenth of a post's
+    Django compiles the INSERT of every ``save()`` anew; for a comment that was about 0.4 ms of
     CPU. Here the statement is kept, per database and set of columns; the values are still
     prepared by each field and every signal is still sent. Anything this does not cover (a
-    value that is an expression, a column read back other than the id) goes through Django.
+    value that is an expression, a field with a placeholder of its own, a column read back
+    other than a plain id) goes through Django.
     """
 
     def _do_insert(self, manager, using, fields, returning_fields, raw):
@@ -39,16 +40,20 @@ class QuickInsert:
         kept = (
             not raw
             and len(returning_fields) <= 1
-            and all(isinstance(f, AutoFieldMixin) for f in returning_fields)  # the id, if any
+            and all(isinstance(f, AutoFieldMixin) and not f.get_db_converters(connection)
+                    for f in returning_fields)  # the id, if any
+            and not any(hasattr(f, "get_placeholder_sql") for f in fields)
             and connection.features.can_return_columns_from_insert
-        )
+        )  # fmt: skip
         if not kept:
             return super()._do_insert(manager, using, fields, returning_fields, raw)
         values = [f.pre_save(self, True) for f in fields]
         if any(hasattr(value, "resolve_expression") for value in values):
             return super()._do_insert(manager, using, fields, returning_fields, raw)
         values = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
-        sql = _insert_sql(connection, self._meta, fields, 1, returning=tuple(returning_fields))
+        # The manager's model: a parent's row, for a model that inherits one, goes in its table.
+        opts = manager.model._meta
+        sql = _insert_sql(connection, opts, fields, 1, returning=tuple(returning_fields))
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             return [cursor.fetchone()] if returning_fields else []

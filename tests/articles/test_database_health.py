@@ -73,3 +73,27 @@ def test_a_connection_inside_a_transaction_is_asked(db, kept):
     assert last_statement(pid) == "SELECT 1"
     kept.rollback()
     kept.set_autocommit(True)
+
+
+def test_a_connection_with_something_to_read_is_asked_and_kept_when_it_answers(db, kept):
+    """A notification waiting on the socket is not the end of the session: SELECT 1 decides."""
+    pid = run(kept, "SELECT pg_backend_pid()")
+    with kept.cursor() as cursor:
+        cursor.execute("LISTEN newsroom_health")
+    backend = load_backend(connection.settings_dict["ENGINE"])
+    other = backend.DatabaseWrapper(connection.settings_dict)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("NOTIFY newsroom_health")  # autocommit: delivered at once
+    finally:
+        other.close()
+    socket = kept.connection.fileno()
+    deadline = time.monotonic() + 10
+    while not select.select([socket], [], [], 0.05)[0] and time.monotonic() < deadline:
+        pass
+
+    next_request(kept)
+    kept.close_if_health_check_failed()
+
+    assert last_statement(pid) == "SELECT 1"
+    assert run(kept, "SELECT pg_backend_pid()") == pid  # kept

@@ -178,8 +178,12 @@ def stored_fields(comment):
     return dict(Comment.objects.filter(pk=comment.pk).values(*fields).get())
 
 
+def refuse(*args):
+    raise AssertionError("Django's own INSERT")
+
+
 def test_a_new_comment_saved_through_the_kept_insert_reads_back_as_django_writes_it(
-    article, django_capture_on_commit_callbacks
+    article, django_capture_on_commit_callbacks, monkeypatch
 ):
     """Comment.save() writes a new row with a statement kept per process (QuickInsert): the same
     row as the model's own INSERT, with the same signals (the page's cache tag moves)."""
@@ -189,7 +193,8 @@ def test_a_new_comment_saved_through_the_kept_insert_reads_back_as_django_writes
                   akismet_payload={"blog": "x", "ü": [1, 2]}, parent=parent,
                   submitted_at=timezone.now() - datetime.timedelta(minutes=5))  # fmt: skip
     quick = Comment(article=article, **fields)
-    with django_capture_on_commit_callbacks() as page_refreshes:
+    with monkeypatch.context() as patch, django_capture_on_commit_callbacks() as page_refreshes:
+        patch.setattr(models.Model, "_do_insert", refuse)  # the kept statement, not Django's
         quick.save()
     plain = Comment(article=article, **fields)
     plain._do_insert = lambda *args: models.Model._do_insert(plain, *args)  # Django's own

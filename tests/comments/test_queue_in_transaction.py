@@ -66,3 +66,18 @@ def test_another_queue_is_given_the_task_only_once_the_change_commits(
         assert dummy_tasks.results == []  # not before the commit
 
     assert [r.args for r in dummy_tasks.results] == [[comment.pk]]
+
+
+def test_a_task_the_queue_refuses_leaves_the_post_stored_for_the_recheck(
+    transactional_db, client, article, settings, caplog
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["elsewhere"]}}  # fmt: skip
+    settings.AKISMET_API_KEY = "a-key-no-check-will-use"
+
+    response = client.post(f"/comments/post/{article.pk}/", comment_data(article))
+
+    assert response.status_code == 302
+    assert Comment.objects.get().is_awaiting_spam_check()  # recheck_comments finds it
+    assert queued_checks() == []
+    assert "the periodic re-check will" in caplog.text

@@ -5,14 +5,20 @@ request before using it: one more round trip for each request, a seventh of a co
 and half of a cached article's. An idle connection has nothing to say, so this one looks at its
 socket instead: a server that ended the session (a restart, ``pg_terminate_backend``, an idle
 timeout, a crashed backend) has left a message or the end of the stream there. Only then, or
-when the connection is not idle, is ``SELECT 1`` asked, as Django would. A peer that vanished
-without a word is not seen either way before the statement times out (``tcp_user_timeout``).
+when the connection is not idle, is ``SELECT 1`` asked, as Django would.
+
+The price: a peer that vanished without a word (a failover that moved the address, a host
+that crashed, a firewall that forgot an idle connection) leaves nothing on the socket. Django's
+``SELECT 1`` would meet the reset and reconnect before the request; here the request's own
+first query meets it, and that request is answered 503 (the reader's text kept), once per
+process. TCP keepalives (settings) turn a connection that died while idle into a readable
+socket, which this check then catches. ``DATABASE_HEALTH_CHECK=query`` keeps Django's check.
 """
 
 import select
 
 from django.db.backends.postgresql import base
-from psycopg import pq
+from psycopg import Error, pq
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -23,7 +29,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if connection.info.transaction_status == pq.TransactionStatus.IDLE:
             try:
                 waiting = _readable(connection.fileno())
-            except (OSError, ValueError):  # the socket is gone
+            except (OSError, ValueError, Error):  # the socket is gone
                 return False
             if not waiting:
                 return True
