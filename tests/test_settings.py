@@ -100,3 +100,16 @@ def test_the_log_in_limit_and_cool_off_come_from_the_environment():
     )
 
     assert result.stdout.split() == ["8", "2700"]
+
+
+def test_postgresql_connections_are_checked_from_the_socket_unless_asked_for_the_query():
+    show = ("from django.conf import settings; d = settings.DATABASES['default']; "
+            "print(d['ENGINE'], d['OPTIONS']['keepalives_idle'])")  # fmt: skip
+    url = "postgres://postgres@127.0.0.1:5432/newsroom"
+
+    socket = manage("shell", "--no-imports", "-c", show, DATABASE_URL=url)
+    query = manage("shell", "--no-imports", "-c", show, DATABASE_URL=url,
+                   DATABASE_HEALTH_CHECK="query")  # fmt: skip
+
+    assert socket.stdout.split() == ["newsroom.db.postgresql", "15"], socket.stderr
+    assert query.stdout.split() == ["django.db.backends.postgresql", "15"], query.stderr
