@@ -47,10 +47,8 @@ class QuickInsert:
         )  # fmt: skip
         if not kept:
             return super()._do_insert(manager, using, fields, returning_fields, raw)
-        values = [f.pre_save(self, True) for f in fields]
-        if any(hasattr(value, "resolve_expression") for value in values):
-            return super()._do_insert(manager, using, fields, returning_fields, raw)
-        values = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+        # (A value that is an expression never gets here: Django reads its field back.)
+        values = [_prepared(f, self, connection) for f in fields]
         # The manager's model: a parent's row, for a model that inherits one, goes in its table.
         opts = manager.model._meta
         sql = _insert_sql(connection, opts, fields, 1, returning=tuple(returning_fields))
